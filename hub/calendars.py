@@ -1,0 +1,113 @@
+"""Builds the calendar source a room's config names, and keeps each room's last good schedule."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, time, timedelta, tzinfo
+
+from hub.config import CalendarConfig, HubConfig
+from hub.errors import UserError
+from hub.schedule import Event, RoomSchedule
+from hub.sources.base import CalendarSource, SourceAuthError, SourceError
+
+log = logging.getLogger(__name__)
+
+
+def make_source(calendar: CalendarConfig, config: HubConfig) -> CalendarSource:
+    """The source a room's `calendar` names; a UserError names the key to fix."""
+    if calendar.type == "m365":
+        return _m365_source(calendar, config)
+    from hub.sources.factory import source_from_options
+
+    return source_from_options(calendar.type, calendar.options, config.tz, config.base_dir)
+
+
+def _m365_source(calendar: CalendarConfig, config: HubConfig) -> CalendarSource:
+    from hub.m365 import M365Hub
+    from hub.m365.config import ConfigError as M365ConfigError
+    from hub.m365.config import M365Config
+
+    mailbox = calendar.options.get("mailbox")
+    unknown = sorted(set(calendar.options) - {"mailbox"})
+    if not isinstance(mailbox, str) or "@" not in mailbox or unknown:
+        raise UserError('calendar type "m365" takes one option: mailbox = "room@contoso.com"')
+    table = config.tables.get("m365")
+    if table is None:
+        raise UserError(f"{config.path}: rooms use Microsoft 365 but there is no [m365] table "
+                        "(see docs/microsoft365.md)")
+    table = {"timezone": config.timezone, **table}
+    try:
+        m365 = M365Config.from_table(table, config.base_dir)
+    except (M365ConfigError, ValueError) as exc:
+        raise UserError(f"{config.path}: {exc}") from None
+    # msal fetches the authority's metadata when its app is built: do that on the first
+    # poll, so a hub started while Microsoft is unreachable runs and keeps retrying.
+    return LazySource(lambda: M365Hub.shared(m365, config.poll_interval_s).source(mailbox))
+
+
+class LazySource:
+    """A source built on first use; failures to build count as failures to fetch."""
+
+    def __init__(self, build: Callable[[], CalendarSource]) -> None:
+        self._build = build
+        self._source: CalendarSource | None = None
+
+    @property
+    def source(self) -> CalendarSource:
+        if self._source is None:
+            self._source = self._build()
+        return self._source
+
+    def fetch(self, start: datetime, end: datetime) -> list[Event]:
+        return self.source.fetch(start, end)
+
+
+def day_window(now: datetime, tz: tzinfo) -> tuple[datetime, datetime]:
+    """Today's midnight to the end of tomorrow, in the room's zone: what a sign can show."""
+    local = now.astimezone(tz)
+    start = datetime.combine(local.date(), time.min, tzinfo=tz)
+    return start, datetime.combine(local.date() + timedelta(days=2), time.min, tzinfo=tz)
+
+
+class RoomFeed:
+    """One room's source plus its last good data.
+
+    A failing source never blanks the screen: the last good events stay, and once the source
+    has failed for `stale_after` the screen says since when it has not been updated. The feed
+    logs once when a source starts failing (again for a different error) and once when it
+    recovers — no log spam from a room that stays down for days.
+    """
+
+    def __init__(self, room_name: str, source: CalendarSource, tz: tzinfo, *,
+                 stale_after: timedelta = timedelta(minutes=15)) -> None:
+        self.room_name = room_name
+        self.source = source
+        self.tz = tz
+        self.stale_after = stale_after
+        self.schedule = RoomSchedule(room_name)
+        self.last_error: str | None = None
+        self.failing_since: datetime | None = None
+
+    def poll(self, now: datetime) -> RoomSchedule:
+        start, end = day_window(now, self.tz)
+        try:
+            events = self.source.fetch(start, end)
+        except SourceError as exc:
+            if str(exc) != self.last_error:
+                level = logging.ERROR if isinstance(exc, SourceAuthError) else logging.WARNING
+                log.log(level, "room %s: calendar failing: %s", self.room_name, exc)
+            self.last_error = str(exc)
+            self.failing_since = self.failing_since or now
+            stale = None
+            if now - self.failing_since >= self.stale_after:
+                stale = self.schedule.fetched_at or self.failing_since
+            self.schedule = RoomSchedule(self.room_name, self.schedule.events,
+                                         self.schedule.fetched_at, stale_since=stale)
+            return self.schedule
+        if self.last_error is not None:
+            log.info("room %s: calendar reachable again", self.room_name)
+            self.last_error = None
+        self.failing_since = None
+        self.schedule = RoomSchedule(self.room_name, tuple(events), fetched_at=now)
+        return self.schedule

@@ -1,0 +1,1 @@
+"""Subcommands of `roomink`; each module registers one (see hub.cli)."""
