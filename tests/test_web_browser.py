@@ -64,10 +64,14 @@ def acked_image(app: HubApp, node_id: str) -> Image.Image:
 
 
 def test_screen_candidates(node_id: str, text: str, start: float, end: float) -> list[Image.Image]:
-    """The test screens the hub may have drawn between `start` and `end` (minute stamp)."""
+    """The test screens the hub may have drawn between `start` and `end` (minute stamp).
+
+    Every second in the span is looked at: the hub may stamp the screen in the minute `start`
+    falls in or in a later one, if the click happened to straddle a minute boundary.
+    """
     tz = ZoneInfo("Europe/Berlin")
     minutes = {datetime.fromtimestamp(t, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-               for t in range(int(start) - 1, int(end) + 2, 30)}
+               for t in range(int(start), int(end) + 2)}
     images = []
     for minute in sorted(minutes):
         image = testscreen.test_screen(PROFILE, text, f"node {node_id} · {minute}")
