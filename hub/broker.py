@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 import threading
 from pathlib import Path
 
 from hub.errors import UserError
+from hub.ports import free_port
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +29,6 @@ class _SnapshotSubscriptions(dict):
 
     def items(self):  # type: ignore[override]
         return list(super().items())
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
 
 
 class EmbeddedBroker:
