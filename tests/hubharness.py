@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -35,6 +38,48 @@ def wait_until(predicate, timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+class HubProcess:
+    """`roomink run -c CONFIG` as a real process, its output in a log file.
+
+    `start()` returns once the hub logged "hub running", which it does after the broker
+    confirmed its subscriptions: a node's retained hello sent before that would reach the
+    hub as a stored copy only, and get no screen.
+    """
+
+    def __init__(self, config: Path, log_path: Path) -> None:
+        self.config = config
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def start(self, timeout: float = 30.0) -> HubProcess:
+        with open(self.log_path, "w") as log_file:
+            self.proc = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c",
+                                          str(self.config)],
+                                         stdout=log_file, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while "hub running" not in self.log:
+            assert self.proc.poll() is None, f"the hub exited:\n{self.log}"
+            assert time.monotonic() < deadline, f"the hub did not start:\n{self.log}"
+            time.sleep(0.05)
+        return self
+
+    def stop(self, timeout: float = 20.0) -> int:
+        """SIGTERM, as systemd stops it; the exit code."""
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
+            raise
 
 
 def unique_node(prefix: str = "n") -> str:

@@ -17,10 +17,18 @@ import paho.mqtt.client as mqtt
 from hub.provisioning import ProvisioningStore
 from hub.simnode import SimNode
 from renderer.profiles import get_profile
-from tests.hubharness import EXAMPLES
+from tests.hubharness import HubProcess
+from tests.test_booking_support import EMPTY_ICS
 
 NODE = "fuzz-real"
 WARMUP, ROUNDS = 2_000, 10_000
+
+
+def quiet_calendar(tmp_path: Path) -> Path:
+    """An empty room calendar: no meeting starts while the test counts the node's frames."""
+    path = tmp_path / "atlas.ics"
+    path.write_bytes(EMPTY_ICS)
+    return path
 
 
 def rss_kb(pid: int) -> int:
@@ -97,26 +105,19 @@ def test_hub_survives_12000_malformed_messages(mosquitto, tmp_path):
     config = tmp_path / "roomink.toml"
     config.write_text(
         f'[hub]\nbroker = "{mosquitto.url}"\ntimezone = "Europe/Berlin"\nstate_dir = "state"\n\n'
-        f'[[rooms]]\nid = "atlas"\nname = "Atlas"\ncalendar = "{EXAMPLES / "atlas.ics"}"\n\n'
+        f'[[rooms]]\nid = "atlas"\nname = "Atlas"\ncalendar = "{quiet_calendar(tmp_path)}"\n\n'
         f'[[nodes]]\nid = "{NODE}"\nroom = "atlas"\n')
-    log_path = tmp_path / "hub.log"
-    with open(log_path, "w") as log_file:
-        hub = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c", str(config)],
-                               stdout=log_file, stderr=subprocess.STDOUT)
+    hub = HubProcess(config, tmp_path / "hub.log").start()
     rng = random.Random(11)
     known = [NODE, "fuzz-other"]
     node = SimNode(NODE, get_profile("4.2-bwr"), "127.0.0.1", mosquitto.port)
     try:
-        deadline = time.monotonic() + 20
-        while "hub running" not in log_path.read_text():
-            assert hub.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.05)
         node.start()
         assert node.acked.wait(15), "the node got no screen before the fuzz"
 
         blast(mosquitto.port, [malformed(rng, known) for _ in range(WARMUP)])
         time.sleep(1.0)
-        before = rss_kb(hub.pid)
+        before = rss_kb(hub.proc.pid)
         started = time.monotonic()
         blast(mosquitto.port, [malformed(rng, known) for _ in range(ROUNDS)])
         # still serving: an admin's test screen reaches the node, queued behind the fuzz
@@ -128,17 +129,16 @@ def test_hub_survives_12000_malformed_messages(mosquitto, tmp_path):
         assert node.acked.wait(20), "the hub stopped serving the node"
         took = time.monotonic() - started
         time.sleep(0.5)
-        after = rss_kb(hub.pid)
-        assert hub.poll() is None, "the hub died"
+        after = rss_kb(hub.proc.pid)
+        assert hub.proc.poll() is None, "the hub died"
         assert node.frames == frames + 1
         print(f"fuzz: {ROUNDS} messages handled in {took:.1f} s; hub RSS {before} kB -> "
               f"{after} kB ({after - before:+d} kB)")
         assert after - before < 4096, f"hub RSS grew {after - before} kB"
     finally:
         node.stop()
-        hub.terminate()
-        hub.wait(10)
-    log = log_path.read_text()
+        hub.stop()
+    log = hub.log
     assert "Traceback" not in log and "error handling" not in log, log[-3000:]
     lines = log.splitlines()
     print(f"fuzz: {len(lines)} hub log lines")
@@ -152,18 +152,11 @@ def test_deeply_nested_hub_command_does_not_deafen_the_hub(mosquitto, tmp_path):
     config = tmp_path / "roomink.toml"
     config.write_text(
         f'[hub]\nbroker = "{mosquitto.url}"\ntimezone = "Europe/Berlin"\n\n'
-        f'[[rooms]]\nid = "atlas"\nname = "Atlas"\ncalendar = "{EXAMPLES / "atlas.ics"}"\n\n'
+        f'[[rooms]]\nid = "atlas"\nname = "Atlas"\ncalendar = "{quiet_calendar(tmp_path)}"\n\n'
         f'[[nodes]]\nid = "fuzz-cmd"\nroom = "atlas"\n')
-    log_path = tmp_path / "hub.log"
-    with open(log_path, "w") as log_file:
-        hub = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c", str(config)],
-                               stdout=log_file, stderr=subprocess.STDOUT)
+    hub = HubProcess(config, tmp_path / "hub.log").start()
     node = SimNode("fuzz-cmd", get_profile("4.2-bwr"), "127.0.0.1", mosquitto.port)
     try:
-        deadline = time.monotonic() + 20
-        while "hub running" not in log_path.read_text():
-            assert hub.poll() is None and time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.05)
         node.start()
         assert node.acked.wait(15)
         blast(mosquitto.port, [("roomink/hub/cmd", b"[" * 5000), ("roomink/hub/cmd", b"{" * 9)])
@@ -176,5 +169,4 @@ def test_deeply_nested_hub_command_does_not_deafen_the_hub(mosquitto, tmp_path):
         assert node.frames == frames + 1
     finally:
         node.stop()
-        hub.terminate()
-        hub.wait(10)
+        hub.stop()

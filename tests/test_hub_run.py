@@ -2,14 +2,14 @@
 diagnostic draw reaches it, status lists it, and SIGTERM stops the hub cleanly."""
 
 import os
-import signal
 import subprocess
 import sys
 
 from hub.simnode import SimNode
 from renderer.profiles import get_profile
-from tests.conftest import free_port, wait_port
-from tests.hubharness import EXAMPLES, wait_until
+from tests.conftest import free_port
+from tests.hubharness import HubProcess, wait_until
+from tests.test_booking_support import EMPTY_ICS
 
 
 def roomink(*args, **kw):
@@ -17,20 +17,24 @@ def roomink(*args, **kw):
                           timeout=30, **kw)
 
 
-
-
-def test_run_draw_status_and_sigterm(tmp_path):
-    port = free_port()
+def write_config(tmp_path, port: int):
+    """One room, one node, the embedded broker on `port`. The room's calendar is empty: a
+    meeting starting while the test runs (real clock) would send the node an extra frame."""
+    (tmp_path / "atlas.ics").write_bytes(EMPTY_ICS)
     config = tmp_path / "roomink.toml"
     config.write_text(
         f'[hub]\nbroker = "embedded"\nlisten = "127.0.0.1:{port}"\ntimezone = "Europe/Berlin"\n'
         f'state_dir = "state"\n\n[[rooms]]\nid = "atlas"\nname = "Atlas"\n'
-        f'calendar = "{EXAMPLES / "atlas.ics"}"\n\n[[nodes]]\nid = "node-a"\nroom = "atlas"\n')
-    hub = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c", str(config)],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        f'calendar = "atlas.ics"\n\n[[nodes]]\nid = "node-a"\nroom = "atlas"\n')
+    return config
+
+
+def test_run_draw_status_and_sigterm(tmp_path):
+    port = free_port()
+    config = write_config(tmp_path, port)
+    hub = HubProcess(config, tmp_path / "hub.log").start()
     node = SimNode("node-a", get_profile("4.2-bwr"), "127.0.0.1", port)
     try:
-        wait_port(port, timeout=15)
         node.start()
         assert wait_until(lambda: node.frames == 1), "node got no screen"
         calendar_crc = node.crc
@@ -44,16 +48,19 @@ def test_run_draw_status_and_sigterm(tmp_path):
         assert result.returncode == 0, result.stderr
         assert wait_until(lambda: node.frames == 3 and node.crc == calendar_crc)
 
-        status = roomink("status", "-c", str(config))
-        assert status.returncode == 0, status.stderr
-        line = next(ln for ln in status.stdout.splitlines() if ln.startswith("node-a"))
-        assert "atlas" in line and "yes" in line and "3/3" in line
+        def status_line() -> str:
+            status = roomink("status", "-c", str(config))
+            assert status.returncode == 0, status.stderr
+            return next(ln for ln in status.stdout.splitlines() if ln.startswith("node-a"))
+        # The node counts its third frame before the hub has stored the node's ack.
+        assert wait_until(lambda: "3/3" in status_line(), 10), status_line()
+        line = status_line()
+        assert "atlas" in line and "yes" in line
     finally:
         node.stop()
-        hub.send_signal(signal.SIGTERM)
-        out, _ = hub.communicate(timeout=20)
-    assert hub.returncode == 0, out
-    assert "hub stopped" in out and "Traceback" not in out
+        code = hub.stop()
+    assert code == 0, hub.log
+    assert "hub stopped" in hub.log and "Traceback" not in hub.log
 
 
 def test_run_with_unknown_room_in_assign_is_one_line(tmp_path):
@@ -77,18 +84,12 @@ def test_run_enforces_accounts_once_nodes_are_registered(tmp_path):
     from hub.provisioning import ProvisioningStore
 
     port = free_port()
-    config = tmp_path / "roomink.toml"
-    config.write_text(
-        f'[hub]\nbroker = "embedded"\nlisten = "127.0.0.1:{port}"\ntimezone = "Europe/Berlin"\n'
-        f'state_dir = "state"\n\n[[rooms]]\nid = "atlas"\nname = "Atlas"\n'
-        f'calendar = "{EXAMPLES / "atlas.ics"}"\n\n[[nodes]]\nid = "node-a"\nroom = "atlas"\n')
+    config = write_config(tmp_path, port)
     creds = ProvisioningStore(tmp_path / "state").register("node-a")
-    hub = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c", str(config)],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    hub = HubProcess(config, tmp_path / "hub.log").start()
     node = SimNode("node-a", get_profile("4.2-bwr"), "127.0.0.1", port)
     node.client.username_pw_set(creds.username, creds.password)
     try:
-        wait_port(port, timeout=15)
         stranger = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="stranger")
         refused = []
         stranger.on_connect = lambda c, u, f, rc, p: refused.append(rc.is_failure)
@@ -105,7 +106,6 @@ def test_run_enforces_accounts_once_nodes_are_registered(tmp_path):
         assert wait_until(lambda: node.frames == 2), "draw did not reach the node"
     finally:
         node.stop()
-        hub.send_signal(signal.SIGTERM)
-        out, _ = hub.communicate(timeout=20)
-    assert hub.returncode == 0, out
-    assert creds.password not in out
+        code = hub.stop()
+    assert code == 0, hub.log
+    assert creds.password not in hub.log

@@ -81,10 +81,18 @@ def test_read_only_scope_cannot_book(emu, tmp_path):
 
 def test_write_that_timed_out_is_not_repeated(booker, emu):
     booking, h = booker
-    h.client.timeout = 0.3
-    emu.tenant.script(Fault(path="/events$", status=0, delay=0.6))
+    h.client.timeout = 1.0
+    emu.tenant.script(Fault(path="/events$", status=0, delay=2.0))
     with pytest.raises(SourceUnavailable, match="check the calendar"):
         booking.book_now(NOW, 30)
-    time.sleep(1.0)  # let the emulator finish the slow request (and any repeat) it received
-    posts = [r for r in emu.tenant.graph_records("/events$") if r.method == "POST"]
-    assert len(posts) == 1
+
+    def posts():
+        return [r for r in emu.tenant.graph_records("/events$") if r.method == "POST"]
+
+    # The emulator records a request when it answers: the slow one after its 2 s delay, a
+    # repeat (sent once the client gave up after 1 s, and not delayed) before it.
+    deadline = time.monotonic() + 10
+    while not posts() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    assert len(posts()) == 1

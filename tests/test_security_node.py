@@ -90,7 +90,7 @@ def test_forged_and_replayed_frames_are_rejected(micropython, mosquitto, tmp_pat
 def test_forged_ctl_is_ignored(micropython, mosquitto, tmp_path):
     """An unsigned ctl must not end the wake or set the wake time."""
     node = "sec-fw-ctl"
-    node_dir = make_node_dir(tmp_path, node, mosquitto.port, hmac_key=KEY.hex(), max_awake_s=2)
+    node_dir = make_node_dir(tmp_path, node, mosquitto.port, hmac_key=KEY.hex(), max_awake_s=4)
     hub = Hub(mosquitto.port, node)
     try:
         proc = start_node(micropython, node_dir)

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
@@ -28,7 +25,7 @@ from hub.simnode import SimNode
 from renderer.planes import pack_planes, unpack_planes
 from renderer.profiles import get_profile
 from tests.conftest import free_port
-from tests.test_web_helpers import EXAMPLES, png_image, same_pixels, wait_until
+from tests.test_web_helpers import EXAMPLES, WHEN, png_image, same_pixels, wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -63,24 +60,11 @@ def acked_image(app: HubApp, node_id: str) -> Image.Image:
     return unpack_planes(planes, PROFILE.width, PROFILE.height, PROFILE.colors)
 
 
-def test_screen_candidates(node_id: str, text: str, start: float, end: float) -> list[Image.Image]:
-    """The test screens the hub may have drawn between `start` and `end` (minute stamp).
-
-    Every second in the span is looked at: the hub may stamp the screen in the minute `start`
-    falls in or in a later one, if the click happened to straddle a minute boundary.
-    """
-    tz = ZoneInfo("Europe/Berlin")
-    minutes = {datetime.fromtimestamp(t, UTC).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-               for t in range(int(start), int(end) + 2)}
-    images = []
-    for minute in sorted(minutes):
-        image = testscreen.test_screen(PROFILE, text, f"node {node_id} · {minute}")
-        planes = pack_planes(image, PROFILE)
-        images.append(unpack_planes(planes, PROFILE.width, PROFILE.height, PROFILE.colors))
-    return images
-
-
-test_screen_candidates.__test__ = False  # a helper, not a test
+def expected_test_screen(node_id: str, text: str) -> Image.Image:
+    """The test screen the hub draws at WHEN (it stamps the node id and the minute)."""
+    image = testscreen.test_screen(PROFILE, text, f"node {node_id} · {WHEN:%Y-%m-%d %H:%M}")
+    planes = pack_planes(image, PROFILE)
+    return unpack_planes(planes, PROFILE.width, PROFILE.height, PROFILE.colors)
 
 
 @pytest.fixture
@@ -89,6 +73,9 @@ def dashboard(tmp_path, micropython):
     path = tmp_path / "roomink.toml"
     path.write_text(config_text(broker_port, web_port))
     app = HubApp(parse_config(path.read_text(), path))
+    # A fixed clock: no meeting starts or ends while the test looks at the tiles, and the
+    # test screen's minute stamp is known.
+    app.hub.clock = WHEN.timestamp
     app.start()
     nodes = [SimNode(n, PROFILE, "127.0.0.1", broker_port) for n in ("node-a", "node-b")]
     try:
@@ -163,20 +150,17 @@ def test_dashboard_in_chromium(dashboard, tmp_path):
             card = page.locator('section.card[data-node="node-c"]')
             card.locator('input[name="text"]').fill("Dashboard test")
             seq_before = hub.links["node-c"].seq
-            started = time.time()
             card.get_by_role("button", name="Draw test screen").click()
             page.wait_for_url(base + "/rooms/gamma?done=draw&node=node-c")
             assert "Test screen sent to node node-c" in page.locator(".flash").inner_text()
             assert wait_until(lambda: hub.links["node-c"].seq == seq_before + 1, 10)
-            sent = time.time()
 
             # node-c is asleep; at its next wake the broker hands it the test screen.
             assert node_c.run_cycle(timeout=60) == 0, node_c.log_text
             assert hub.wait_for_ack("node-c", 5), node_c.log_text
             panel = Image.open(node_c.panel_png).convert("RGB")
             assert not same_pixels(panel, calendar_panel)
-            assert any(same_pixels(panel, expected) for expected in
-                       test_screen_candidates("node-c", "Dashboard test", started, sent))
+            assert same_pixels(panel, expected_test_screen("node-c", "Dashboard test"))
 
             page.reload()
             src = page.locator('section.card[data-node="node-c"] img').get_attribute("src")

@@ -3,7 +3,6 @@ on SIGTERM, and a bad [web] table or a taken port is one line naming what to fix
 
 from __future__ import annotations
 
-import signal
 import socket
 import subprocess
 import sys
@@ -14,27 +13,31 @@ from hub.simnode import SimNode
 from renderer.planes import unpack_planes
 from renderer.profiles import get_profile
 from tests.conftest import free_port, wait_port
+from tests.hubharness import HubProcess
+from tests.test_booking_support import EMPTY_ICS
 from tests.test_web_helpers import EXAMPLES, png_image, same_pixels, wait_until
 
 
-def write_config(path, broker_port: int, web: str) -> None:
+def write_config(path, broker_port: int, web: str, calendar=EXAMPLES / "atlas.ics") -> None:
     path.write_text(
         f'[hub]\nbroker = "embedded"\nlisten = "127.0.0.1:{broker_port}"\n'
         f'timezone = "Europe/Berlin"\nstate_dir = "state"\n\n{web}\n'
-        f'[[rooms]]\nid = "atlas"\nname = "Atlas"\ncalendar = "{EXAMPLES / "atlas.ics"}"\n\n'
+        f'[[rooms]]\nid = "atlas"\nname = "Atlas"\ncalendar = "{calendar}"\n\n'
         '[[nodes]]\nid = "node-a"\nroom = "atlas"\n')
 
 
 def test_run_serves_the_dashboard_and_stops_cleanly(tmp_path):
     broker_port, web_port = free_port(), free_port()
     config = tmp_path / "roomink.toml"
-    write_config(config, broker_port, f'[web]\nlisten = "127.0.0.1:{web_port}"\n')
-    hub = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c", str(config)],
-                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # An empty calendar: a meeting starting while the test runs (real clock) would send the
+    # node a second frame.
+    (tmp_path / "empty.ics").write_bytes(EMPTY_ICS)
+    write_config(config, broker_port, f'[web]\nlisten = "127.0.0.1:{web_port}"\n',
+                 calendar=tmp_path / "empty.ics")
+    hub = HubProcess(config, tmp_path / "hub.log").start()
     node = SimNode("node-a", get_profile("4.2-bwr"), "127.0.0.1", broker_port)
     base = f"http://127.0.0.1:{web_port}"
     try:
-        wait_port(broker_port, timeout=15)
         wait_port(web_port, timeout=15)
         node.start()
         assert wait_until(lambda: node.frames == 1, 15), "node got no screen"
@@ -53,9 +56,9 @@ def test_run_serves_the_dashboard_and_stops_cleanly(tmp_path):
         assert "Atlas" in httpx.get(f"{base}/").text
     finally:
         node.stop()
-        hub.send_signal(signal.SIGTERM)
-        out, _ = hub.communicate(timeout=20)
-    assert hub.returncode == 0, out
+        code = hub.stop()
+    out = hub.log
+    assert code == 0, out
     assert "web dashboard on http://127.0.0.1:" in out
     assert "hub stopped" in out and "Traceback" not in out
     assert (tmp_path / "state" / "history.sqlite").exists()

@@ -61,10 +61,18 @@ def run(n: int, work: Path) -> dict:
     ids = [f"sim-{i:04d}" for i in range(n)]
     fleet = SimFleet(ids, get_profile("7.5-bwr"), "127.0.0.1", broker.port)
     fleet.start(hello=False)
-    hub = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c", str(config)],
-                           cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_path = work / "hub.log"
+    with open(log_path, "w") as log_file:
+        hub = subprocess.Popen([sys.executable, "-m", "hub", "run", "-c", str(config)],
+                               cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT)
     try:
-        time.sleep(2.0)  # hub connects and subscribes
+        # The hellos are retained: sent before the hub's subscriptions are confirmed, they
+        # would reach it as registry information only and get no screen.
+        deadline = time.monotonic() + 60
+        while "hub running" not in log_path.read_text():
+            if hub.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"N={n}: the hub did not start:\n{log_path.read_text()[-2000:]}")
+            time.sleep(0.05)
         t0 = time.monotonic()
         fleet.say_hello()
         if not fleet.wait_all(1, timeout=300):
