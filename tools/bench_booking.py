@@ -9,14 +9,11 @@ an MQTT observer on the broker, not inside the hub:
     press -> ack      the node's button message .. the node's ack of that screen
     wake  -> ack      the node process starting (the wake the press caused) .. that ack
 
-The stock firmware goes back to sleep as soon as it has the `ctl` answering its hello, which
-the hub sends before it has handled the press; then the new screen waits in the broker for the
-node's next wake (docs/booking.md, "Waking for the answer"). `--firmware wait` (the default)
-runs the same firmware with one change -- after a press, stay awake until a frame newer than
-the pressed one is shown (10 s at most) -- which is what the figures need; `--firmware stock`
-measures the firmware as it is and counts how many answers arrived within the press's wake.
+After a press the firmware stays awake until it has shown a screen newer than the pressed
+one (`press_wait_s`, docs/booking.md "Waking for the answer"); the last line counts the presses
+whose answer arrived within that same wake.
 
-Run: .venv/bin/python tools/bench_booking.py [--presses 20] [--firmware wait|stock]
+Run: .venv/bin/python tools/bench_booking.py [--presses 20]
 """
 
 from __future__ import annotations
@@ -40,39 +37,6 @@ from hub.hostnode import FIRMWARE, HostNode, find_micropython  # noqa: E402
 from hub.mosquitto import Mosquitto  # noqa: E402
 from tests.sources_servers import Radicale  # noqa: E402
 from tests.test_booking_support import BookingRig, at, room_calendar  # noqa: E402
-
-WAIT_MAIN = """import sys
-sys.path.insert(0, {firmware!r})
-_hole = bytearray(12 * 1024)
-import node
-del _hole
-
-
-_Base = node.Node
-
-
-class ButtonNode(_Base):
-    # After a press, stay awake until a frame newer than the pressed screen is shown.
-    pressed = None
-
-    def _publish(self, t, obj, retain=False):
-        if t == self.t_button:
-            self.pressed = obj["seq"] if obj["seq"] is not None else -1
-        _Base._publish(self, t, obj, retain)
-
-    def done(self):
-        if not _Base.done(self):
-            return False
-        p = self.pressed
-        if p is None or self.board.uptime_ms() > 10000:
-            return True
-        return (self.shown is not None and self.shown > p) or self.settled > p
-
-
-import wake  # the firmware's entry module (main.py calls wake.main)
-wake.Node = ButtonNode
-wake.main(sys.argv)
-"""
 
 
 class Observer:
@@ -119,7 +83,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run(presses: int, firmware: str) -> None:
+def run(presses: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="roomink-bench-booking-"))
     (work / "mosquitto").mkdir()
     (work / "radicale").mkdir()
@@ -127,8 +91,6 @@ def run(presses: int, firmware: str) -> None:
     broker.start()
     radicale = Radicale(work / "radicale")
     radicale.start()
-    main = work / "wait_main.py"
-    main.write_text(WAIT_MAIN.format(firmware=str(FIRMWARE)))
     try:
         url = room_calendar(radicale, [("11:00", "12:00", "Design review")])
         with BookingRig(work, broker.port, radicale, url, at("10:15"),
@@ -143,8 +105,7 @@ def run(presses: int, firmware: str) -> None:
                 pressed_seq = rig.hub.links[rig.node_id].acked_seq
                 busy = rig.hub.feeds["atlas"].schedule.current(at("10:15")) is not None
                 (node.directory / "buttons").write_text("2" if busy else "1")  # end / book 15
-                cmd = [find_micropython(), str(main if firmware == "wait" else
-                                               FIRMWARE / "main.py"), str(node.directory)]
+                cmd = [find_micropython(), str(FIRMWARE / "main.py"), str(node.directory)]
                 t_wake = time.perf_counter()
                 with open(node.directory / "node.log", "ab") as log:
                     proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
@@ -173,8 +134,8 @@ def run(presses: int, firmware: str) -> None:
     finally:
         radicale.stop()
         broker.stop()
-    print(f"booking latency over {presses} presses (firmware: {firmware}; local mosquitto, "
-          "Radicale, MicroPython unix port)")
+    print(f"booking latency over {presses} presses (local mosquitto, Radicale, MicroPython "
+          "unix port)")
     rows = [("press -> answer frame", answer), ("press -> node ack", ack),
             ("wake start -> node ack", wake_ack)]
     for name, values in rows:
@@ -193,9 +154,8 @@ def run(presses: int, firmware: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--presses", type=int, default=20)
-    parser.add_argument("--firmware", choices=("wait", "stock"), default="wait")
     args = parser.parse_args()
-    run(args.presses, args.firmware)
+    run(args.presses)
 
 
 if __name__ == "__main__":
