@@ -131,7 +131,11 @@ class Hub:
             when, _, action, room_id = heapq.heappop(self._timers)
             try:
                 if action == "poll":
-                    self.poll_room(room_id)
+                    try:
+                        self.poll_room(room_id)
+                    finally:  # whatever the source did, the room is polled again
+                        self._schedule(self.clock() + self.config.poll_interval_s, "poll",
+                                       room_id)
                 elif action == "change" and self._change_at.get(room_id) == when:
                     del self._change_at[room_id]
                     self.refresh_room(room_id, poll=False)
@@ -155,7 +159,6 @@ class Hub:
         feed = self.feeds[room_id]
         before = (feed.schedule.events, feed.schedule.stale_since is None)
         schedule = feed.poll(self._now())
-        self._schedule(self.clock() + self.config.poll_interval_s, "poll", room_id)
         if (schedule.events, schedule.stale_since is None) != before:
             self.refresh_room(room_id, poll=False)
 

@@ -1,0 +1,62 @@
+"""The poll timer: every room is polled again at its interval, whatever its source did, and
+an admin's extra poll (`roomink poll`, the dashboard) does not start a second timer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from hub.config import parse_config
+from hub.service import Hub
+from tests.hubharness import EXAMPLES, config_text
+
+TZ = ZoneInfo("Europe/Berlin")
+START = datetime(2026, 11, 25, 10, 0, tzinfo=TZ).timestamp()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def make_hub(tmp_path) -> tuple[Hub, Clock]:
+    path = tmp_path / "roomink.toml"
+    path.write_text(config_text({"atlas": str(EXAMPLES / "atlas.ics")}, {}))
+    clock = Clock()
+    return Hub(parse_config(path.read_text(), path), clock=clock), clock
+
+
+def poll_timers(hub: Hub) -> list[float]:
+    return sorted(when for when, _, action, _ in hub._timers if action == "poll")
+
+
+def test_a_source_that_raises_is_polled_again(tmp_path, caplog):
+    hub, clock = make_hub(tmp_path)
+    calls = []
+
+    def broken(now):
+        calls.append(now)
+        raise RuntimeError("a bug in a calendar library")
+
+    hub.feeds["atlas"].poll = broken
+    hub.start_polling()
+    interval = hub.config.poll_interval_s
+    for n in range(1, 4):
+        hub._fire_timers()
+        assert len(calls) == n
+        assert poll_timers(hub) == [clock.now + interval]
+        clock.now += interval
+    assert "error in poll timer of room atlas" in caplog.text
+
+
+def test_extra_polls_do_not_add_timers(tmp_path):
+    hub, clock = make_hub(tmp_path)
+    hub.start_polling()
+    hub._fire_timers()
+    assert poll_timers(hub) == [START + hub.config.poll_interval_s]
+    for _ in range(3):
+        hub._command("hub", {"cmd": "poll", "room": "atlas"})
+    assert poll_timers(hub) == [START + hub.config.poll_interval_s]
