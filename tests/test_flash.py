@@ -207,11 +207,15 @@ def test_bundle_matches_the_boards_mpy_version(board, capsys):
     assert code == 2 and "flash a current MicroPython image" in out
 
 
+# esptool steps run only when MicroPython is written (IMAGE: the board's image file)
+ERASE = ("--erase", "--micropython-image", "IMAGE")
+
+
 @pytest.mark.parametrize("scenario, extra, kind_text", [
-    ({"port": "missing"}, ("--erase",), "serial port .* not found"),
-    ({"port": "denied"}, ("--erase",), "permission denied on .*dialout"),
-    ({"chip": "ESP32-S3"}, ("--erase",), "wrong chip: the board is an ESP32-S3.*--chip esp32s3"),
-    ({"bootloader": False}, ("--erase",), "did not answer esptool: hold BOOT"),
+    ({"port": "missing"}, ERASE, "serial port .* not found"),
+    ({"port": "denied"}, ERASE, "permission denied on .*dialout"),
+    ({"chip": "ESP32-S3"}, ERASE, "wrong chip: the board is an ESP32-S3.*--chip esp32s3"),
+    ({"bootloader": False}, ERASE, "did not answer esptool: hold BOOT"),
     ({"micropython": False}, (), "no MicroPython\\s+yet.*--micropython-image"),
     ({"mpy": 5 | (10 << 10)}, (), "needs MicroPython 1.21 or later"),
     ({"free": 1000}, (), "the bundle needs \\d+ bytes but the board has 1000 free"),
@@ -224,6 +228,7 @@ def test_failures_stop_with_one_clear_line(board, capsys, scenario, extra, kind_
     import re
 
     board.scenario(**scenario)
+    extra = tuple(str(board.image) if a == "IMAGE" else a for a in extra)
     code, out = flash(board, capsys, "--no-wait", *extra)
     assert code == 2
     error = [ln for ln in out.splitlines() if ln.startswith("roomink: error: ")]
@@ -237,6 +242,17 @@ def test_missing_port_is_found_before_any_tool_runs(board, capsys):
     code, out = flash(board, capsys)
     assert code == 2 and "serial port" in out and "not found" in out
     assert board.calls == []
+
+
+def test_erase_without_an_image_is_refused_before_the_board_is_touched(board, capsys):
+    """erase-flash wipes MicroPython too: without an image to write, the probe after it
+    could only fail, with the board already blank."""
+    code, out = flash(board, capsys, "--erase")
+    assert code == 2
+    error = [ln for ln in out.splitlines() if ln.startswith("roomink: error: ")]
+    assert len(error) == 1 and "--erase also wipes MicroPython" in error[0], out
+    assert "--micropython-image" in error[0] and "Traceback" not in out
+    assert board.calls == []  # neither esptool nor mpremote ran
 
 
 def test_image_problems_are_found_before_the_board_is_touched(board, capsys, tmp_path):

@@ -48,7 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pw.add_argument("--wifi-open", action="store_true", help="the network has no password")
     p.add_argument("--micropython-image", metavar="FILE", type=Path,
                    help="MicroPython .bin to write first (micropython.org/download)")
-    p.add_argument("--erase", action="store_true", help="erase the whole flash first")
+    p.add_argument("--erase", action="store_true",
+                   help="erase the whole flash first (wipes MicroPython too: needs "
+                        "--micropython-image)")
     p.add_argument("--chip", choices=sorted(CHIP_ARCH), default="esp32",
                    help="the board's chip (default esp32)")
     p.add_argument("--node-id", help="node id (default: a new one; an existing id gets new "

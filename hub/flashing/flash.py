@@ -91,6 +91,11 @@ class Flasher:
                              f"(known: {', '.join(CHIP_ARCH)})")
         if opts.image is not None:
             check_image(opts.image, opts.chip)
+        elif opts.erase:
+            # erase-flash wipes MicroPython too: the probe after it could only fail
+            raise FlashError("config", "--erase also wipes MicroPython: add --micropython-image "
+                             "FILE (the .bin from micropython.org/download), or leave out "
+                             "--erase to keep the board's MicroPython")
         if not opts.wifi_ssid:
             raise FlashError("config", "--wifi-ssid is required")
         profiles = firmware_profiles()
