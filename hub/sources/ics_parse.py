@@ -5,7 +5,7 @@
   raises `SourceDataError` with one line.
 * `event_from_component(component, tz)`: normalise one VEVENT into the room's time zone.
   Floating times and all-day dates are read in the room's zone; private events lose their
-  subject here, so no later layer can leak it.
+  subject and organizer here, so no later layer can leak them.
 
 Expanding a window lives in `hub.sources.ics_expand`.
 """
@@ -114,9 +114,10 @@ def event_from_component(component: icalendar.cal.Component, tz: tzinfo) -> Even
     return Event(
         start=start,
         end=max(end, start),
-        # A private subject is dropped at the source, so no later layer can leak it.
+        # A private meeting's subject and organizer are dropped at the source, so no later
+        # layer can leak them (as the Microsoft 365 source does).
         subject="" if private else text(component, "SUMMARY"),
-        organizer=_organizer(component),
+        organizer="" if private else _organizer(component),
         all_day=all_day,
         private=private,
         busy=status != "CANCELLED" and transp != "TRANSPARENT" and ms_busy not in _BUSY_STATUS_FREE,
