@@ -244,6 +244,37 @@ def test_missing_port_is_found_before_any_tool_runs(board, capsys):
     assert board.calls == []
 
 
+@pytest.mark.parametrize("denied_by", ["access", "open"])
+def test_permission_denied_without_erase_names_the_dialout_group(board, capsys, monkeypatch,
+                                                                 denied_by):
+    """The usual flash (no --erase) never runs esptool: the port check, or mpremote's "failed
+    to access" and the flasher's own open of the port, must say what to do. Tests run as root,
+    where every access check passes, so the denial is faked for the board's port only."""
+    port = str(board.port)
+    if denied_by == "access":  # the check before any tool runs
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode, *a, **kw: False if str(path) == port
+                            else real_access(path, mode, *a, **kw))
+    else:  # allowed at first; mpremote then fails to open it and the flasher asks why
+        board.scenario(port="busy")
+        real_open = os.open
+
+        def deny(path, flags, *a, **kw):
+            if str(path) == port:
+                raise PermissionError(13, "Permission denied", path)
+            return real_open(path, flags, *a, **kw)
+
+        monkeypatch.setattr(os, "open", deny)
+    code, out = flash(board, capsys, "--no-wait")
+    assert code == 2
+    error = [ln for ln in out.splitlines() if ln.startswith("roomink: error: ")]
+    assert len(error) == 1, out
+    assert f"permission denied on {port}" in error[0] and "'dialout' group" in error[0]
+    assert "usermod -aG dialout" in error[0] and "Traceback" not in out
+    tools = [tool for tool, *_ in board.calls]
+    assert tools == ([] if denied_by == "access" else ["mpremote"])
+
+
 def test_erase_without_an_image_is_refused_before_the_board_is_touched(board, capsys):
     """erase-flash wipes MicroPython too: without an image to write, the probe after it
     could only fail, with the board already blank."""
