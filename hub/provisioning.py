@@ -119,8 +119,15 @@ class ProvisioningStore:
         return nodes
 
     def _save(self, entries: dict[str, dict]) -> None:
-        self.dir.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"version": 1, "nodes": entries}, indent=1, sort_keys=True)
+        try:
+            self._write(text)
+        except OSError as exc:
+            raise UserError(f"cannot write {self.path} ({exc.strerror or exc}): run roomink as "
+                            f"the user that owns {self.dir}") from None
+
+    def _write(self, text: str) -> None:
+        self.dir.mkdir(parents=True, exist_ok=True)
         # mkstemp creates the file 0600: the secrets are never readable by others, not even
         # for the moment between write and rename.
         fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=".node_credentials.", suffix=".tmp")

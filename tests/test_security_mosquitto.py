@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from hub.cli import main
 from hub.mosquitto import Mosquitto
 from hub.provisioning import ProvisioningStore
 from hub.security.acl import allowed
@@ -133,3 +134,43 @@ def test_rule_function_matches_the_acl_intent():
     assert rule("roomink-hub", "roomink/v1/+/hello", "read")
     assert rule("roomink-hub", "roomink/#", "read")
     assert not rule("roomink-hub", "$SYS/broker/uptime", "read")
+
+
+def test_cli_revoke_locks_the_node_out_of_mosquitto_after_a_reload(tmp_path, capsys):
+    """The admin's path: `roomink acl -o DIR`, mosquitto includes DIR, `roomink revoke`, reload
+    (SIGHUP, what `systemctl reload mosquitto` sends): the node's login is refused."""
+    out = tmp_path / "etc-mosquitto"
+    broker = Mosquitto(tmp_path, extra_conf=f"include_dir {out}\n")
+    config = tmp_path / "roomink.toml"
+    config.write_text(f'[hub]\nbroker = "{broker.url}"\nstate_dir = "state"\n\n[[rooms]]\n'
+                      'id = "atlas"\nname = "Atlas"\ncalendar = "atlas.ics"\n')
+    store = ProvisioningStore(tmp_path / "state")
+    a, b = store.register("cli-rv-a"), store.register("cli-rv-b")
+    assert main(["acl", "-c", str(config), "-o", str(out)]) == 0
+    broker.start()
+    clients: list[Client] = []
+    try:
+        def login(creds) -> bool:
+            clients.append(Client(broker.port, creds.username + "-probe", creds.username,
+                                  creds.password))
+            return clients[-1].ok
+
+        assert login(a) and login(b)
+        capsys.readouterr()
+        assert main(["revoke", "cli-rv-b", "-c", str(config)]) == 0
+        said = capsys.readouterr().out
+        assert f"rewrote {out}" in said and "sudo systemctl reload mosquitto" in said, said
+        assert "until reloaded" in said and "embedded" not in said, said
+        assert broker.proc is not None
+        os.kill(broker.proc.pid, signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while login(b):
+            assert time.monotonic() < deadline, "revoked node can still log in after reload"
+            time.sleep(0.1)
+        assert login(a)
+        clients.append(Client(broker.port, "anon-probe", None, None))
+        assert not clients[-1].ok  # mosquitto really reads roomink.conf
+    finally:
+        for client in clients:
+            client.close()
+        broker.stop()

@@ -12,6 +12,7 @@ import threading
 import pytest
 from cryptography import x509
 
+from hub.cli import main
 from hub.errors import UserError
 from hub.mosquitto import Mosquitto, free_port, wait_port
 from hub.provisioning import ProvisioningStore
@@ -94,3 +95,31 @@ def test_generated_files(tmp_path):
     # Python's own verifier accepts the chain
     ctx = ssl.create_default_context(cafile=str(files.ca))
     assert ctx.cert_store_stats()["x509_ca"] == 1
+
+
+def test_relative_config_gives_mosquitto_a_tls_listener_it_can_load(tmp_path, monkeypatch):
+    """`roomink tls-ca` and `roomink acl -c roomink.toml` run in the config's folder; mosquitto
+    runs elsewhere and must still find the CA, certificate and key named in roomink.conf."""
+    (tmp_path / "roomink.toml").write_text('[hub]\nstate_dir = "state"\n\n[[rooms]]\n'
+                                           'id = "a"\nname = "A"\ncalendar = "a.ics"\n')
+    monkeypatch.chdir(tmp_path)
+    assert main(["tls-ca", "--host", "localhost", "-c", "roomink.toml"]) == 0
+    assert main(["acl", "-c", "roomink.toml"]) == 0
+    generated = (tmp_path / "state" / "mosquitto" / "roomink.conf").read_text()
+    port = free_port()
+    workdir = tmp_path / "broker"
+    workdir.mkdir()
+    broker = Mosquitto(workdir, extra_conf=generated.replace(
+        "listener 8883", f"listener {port} 127.0.0.1"))  # the test must not take port 8883
+    monkeypatch.chdir(workdir)
+    broker.start()
+    try:
+        wait_port(port)
+        account = hub_account(tmp_path / "state")
+        ca = tmp_path / "state" / "tls" / "ca.pem"
+        url = f"mqtts://{account.username}:{account.password}@localhost:{port}?cafile={ca}"
+        transport = MqttTransport(BrokerAddress.parse(url), lambda *a: None, client_id="rel")
+        transport.start(timeout=10)
+        transport.stop()
+    finally:
+        broker.stop()

@@ -6,12 +6,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from hub.config import load_config
+from hub.config import HubConfig, load_config
 from hub.errors import UserError
 from hub.provisioning import ProvisioningStore
 from hub.security.hubaccount import FILENAME as HUB_FILE
-from hub.security.mosquitto_files import CONF, write_mosquitto_files
-from hub.security.tls import TlsFiles, make_tls, mosquitto_listener
+from hub.security.mosquitto_files import (
+    CONF,
+    last_dir,
+    remember_dir,
+    rewrite_remembered,
+    tls_settings,
+    write_mosquitto_files,
+)
+from hub.security.tls import make_tls, mosquitto_listener
 
 
 def register(subparsers) -> None:
@@ -38,30 +45,18 @@ def register(subparsers) -> None:
     p.set_defaults(func=tls_ca)
 
 
-REMEMBER = "mosquitto_dir.txt"  # where `roomink acl` last wrote: revoke rewrites the same files
-
-
-def _out(args: argparse.Namespace, state_dir: Path) -> Path:
-    if args.out:
-        return Path(args.out).resolve()
-    try:
-        return Path((state_dir / REMEMBER).read_text(encoding="utf-8").strip())
-    except OSError:
-        return state_dir / "mosquitto"
-
-
-def _tls(state_dir: Path) -> dict[str, str] | None:
-    files = TlsFiles(state_dir / "tls")
-    if not files.cert.exists():
-        return None
-    return {"cafile": str(files.ca), "certfile": str(files.cert), "keyfile": str(files.key)}
+def _state(config: HubConfig) -> Path:
+    """The state folder, absolute: every path we write for mosquitto or print for the admin
+    must work from any working folder (the config path may be relative)."""
+    return Path(config.state_dir).resolve()
 
 
 def acl(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    state = Path(config.state_dir)
-    written = write_mosquitto_files(state, _out(args, state), config.prefix, _tls(state))
-    (state / REMEMBER).write_text(f"{written.directory}\n", encoding="utf-8")
+    state = _state(config)
+    out = Path(args.out).resolve() if args.out else last_dir(state)
+    written = write_mosquitto_files(state, out, config.prefix, tls_settings(state))
+    remember_dir(state, written.directory)
     print(f"wrote {written.directory}/roomink.passwd, roomink.acl, {CONF}: the hub and "
           f"{written.nodes} node(s)")
     print(f"  mosquitto: include {written.directory / CONF} (e.g. copy it to "
@@ -70,25 +65,46 @@ def acl(args: argparse.Namespace) -> int:
     return 0
 
 
+def _broker_advice(config: HubConfig, config_path: Path, rewritten: Path | None,
+                   looked_in: Path) -> list[str]:
+    """What still has to happen before the broker refuses the revoked node: nothing for the
+    embedded broker, a reload (after `roomink acl`, if it never ran) for mosquitto."""
+    if config.broker == "embedded":
+        lines = ["the embedded broker refuses its login from its next connect"]
+        if rewritten is not None:
+            lines.append(f"rewrote {rewritten} too: if a mosquitto reads it, "
+                         "`sudo systemctl reload mosquitto`")
+        return lines
+    if rewritten is not None:
+        return [f"rewrote {rewritten}",
+                "mosquitto still accepts its login until reloaded: "
+                "now run `sudo systemctl reload mosquitto`"]
+    return [f"mosquitto does not check roomink's accounts yet (no {CONF} in {looked_in}): "
+            f"run `roomink acl -c {config_path}` (with -o the folder mosquitto includes), "
+            "then `sudo systemctl reload mosquitto`"]
+
+
 def revoke(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    state = Path(config.state_dir)
+    state = _state(config)
     if not ProvisioningStore(state).revoke(args.node):
         raise UserError(f"no node {args.node!r} in {state}/node_credentials.json "
                         "(roomink status lists nodes)")
     print(f"revoked {args.node}: its key and broker password are gone; the hub ignores it")
-    out = _out(args, state)
-    if (out / CONF).exists():
-        write_mosquitto_files(state, out, config.prefix, _tls(state))
-        print(f"  rewrote {out}: now run `sudo systemctl reload mosquitto` to lock it out")
-    else:
-        print("  the embedded broker refuses it from its next connect")
+    looked_in = Path(args.out).resolve() if args.out else last_dir(state)
+    try:
+        rewritten = rewrite_remembered(state, config.prefix, looked_in)
+    except UserError as exc:
+        raise UserError(f"{exc} (then run `roomink acl` and reload mosquitto: {args.node} is "
+                        "already out of the registry)") from None
+    for line in _broker_advice(config, Path(args.config).resolve(), rewritten, looked_in):
+        print("  " + line)
     return 0
 
 
 def tls_ca(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    files = make_tls(Path(config.state_dir) / "tls", args.host, renew=args.renew)
+    files = make_tls(_state(config) / "tls", args.host, renew=args.renew)
     print(f"CA and broker certificate in {files.directory} (keys 0600)")
     print("  mosquitto listener (roomink acl adds it to roomink.conf):")
     for line in mosquitto_listener(files, args.port).splitlines():

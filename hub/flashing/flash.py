@@ -255,9 +255,12 @@ class Flasher:
 
     def update_broker_accounts(self) -> bool:
         """Where `roomink acl` wrote mosquitto's password file and ACL, rewrite them with the
-        registry as it is now (as `roomink revoke` does); the embedded broker needs nothing."""
+        registry as it is now (as `roomink revoke` does); the embedded broker needs nothing.
+        The folder is the one `roomink acl -o DIR` remembered: the one mosquitto includes."""
+        from hub.security.mosquitto_files import last_dir
+
         state = Path(self.opts.hub.state_dir)
-        out = state / "mosquitto"
+        out = last_dir(state)
         if not (out / MOSQUITTO_CONF).exists():
             return False
         tls = TlsFiles(state / "tls")

@@ -121,11 +121,12 @@ def make_tls(directory: str | Path, hosts: list[str], *, renew: bool = False,
              now: dt.datetime | None = None) -> TlsFiles:
     """Create the CA (once) and a broker certificate for `hosts` (names and IP addresses the
     nodes and the hub use to reach the broker). An existing broker certificate is kept unless
-    `renew`; the CA is never replaced here."""
+    `renew`; the CA is never replaced here. The returned paths are absolute: they go into
+    mosquitto's config and the hub's broker URL, read from other working folders."""
     if not hosts:
         raise UserError("name at least one --host the nodes use to reach the broker "
                         "(its DNS name or LAN IP address)")
-    files = TlsFiles(Path(directory))
+    files = TlsFiles(Path(directory).resolve())
     files.directory.mkdir(parents=True, exist_ok=True)
     now = now or dt.datetime.now(dt.UTC)
     if files.ca.exists():
@@ -153,7 +154,9 @@ def make_tls(directory: str | Path, hosts: list[str], *, renew: bool = False,
 
 
 def mosquitto_listener(files: TlsFiles, port: int = 8883, bind: str | None = None) -> str:
-    """mosquitto.conf lines for a TLS listener using these files."""
+    """mosquitto.conf lines for a TLS listener using these files (absolute paths: mosquitto
+    resolves relative ones against its own working folder)."""
+    ca, cert, key = (path.resolve() for path in (files.ca, files.cert, files.key))
     return "\n".join([f"listener {port}" + (f" {bind}" if bind else ""),
-                      f"cafile {files.ca}", f"certfile {files.cert}", f"keyfile {files.key}",
+                      f"cafile {ca}", f"certfile {cert}", f"keyfile {key}",
                       "tls_version tlsv1.2", ""])
