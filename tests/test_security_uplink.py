@@ -6,6 +6,7 @@ import logging
 import os
 import stat
 
+from hub.booking.tokens import load_secret
 from hub.cli import main
 from hub.provisioning import ProvisioningStore
 from hub.security.uplink import LogOnce, sanitize
@@ -48,11 +49,31 @@ def test_every_secret_file_is_0600(tmp_path):
     ProvisioningStore(tmp_path / "state").register("mode-a")
     assert main(["tls-ca", "--host", "hub.lan", "-c", str(config)]) == 0
     assert main(["acl", "-c", str(config)]) == 0
-    secrets = ["node_credentials.json", "hub_credentials.json", "tls/ca.key", "tls/broker.key"]
+    load_secret(tmp_path / "state")  # what the hub does when booking is on
+    secrets = ["node_credentials.json", "hub_credentials.json", "tls/ca.key", "tls/broker.key",
+               "booking.secret"]
     for name in secrets:
         assert stat.S_IMODE(os.stat(tmp_path / "state" / name).st_mode) == 0o600, name
     for path in (tmp_path / "state").rglob("*"):
         if path.is_file():
             assert not stat.S_IMODE(path.stat().st_mode) & 0o002, f"{path} world-writable"
-            if path.suffix in (".key",) or "credentials" in path.name:
+            if path.suffix in (".key", ".secret") or "credentials" in path.name:
                 assert not stat.S_IMODE(path.stat().st_mode) & 0o077, f"{path} readable by others"
+
+
+def test_a_looser_booking_secret_is_tightened_on_load(tmp_path, caplog):
+    state = tmp_path / "state"
+    secret = load_secret(state)
+    path = state / "booking.secret"
+    path.chmod(0o644)  # restored from a backup, or written under an old umask
+    with caplog.at_level(logging.WARNING):
+        assert load_secret(state) == secret  # same secret: the signs' links keep working
+        assert load_secret(state) == secret
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    lines = [r.getMessage() for r in caplog.records if "booking.secret" in r.getMessage()]
+    assert len(lines) == 1 and "mode 0644" in lines[0] and "0600" in lines[0], lines
+    assert secret.hex() not in caplog.text
+    path.write_text("not hex\n")  # damaged: replaced by a new secret, private again
+    path.chmod(0o666)
+    assert load_secret(state) != secret
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600

@@ -17,9 +17,24 @@ from pathlib import Path
 
 
 def load_secret(state_dir: Path) -> bytes:
-    """The hub's booking secret; created (readable by the hub's user only) on first use."""
+    """The hub's booking secret; created (readable by the hub's user only) on first use.
+
+    A file others can read (copied from a backup, an old umask) is tightened to 0600 on load,
+    with one log line: whoever reads it can forge every room's link."""
+    import logging
+    import stat
+
+    log = logging.getLogger(__name__)
     path = state_dir / "booking.secret"
     try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            try:
+                path.chmod(0o600)
+                log.warning("%s was readable by others (mode %04o): made it 0600", path, mode)
+            except PermissionError:  # another user's file: say so, keep serving
+                log.warning("%s is readable by others (mode %04o) and not ours to change: "
+                            "sudo chmod 600 %s", path, mode, path)
         return bytes.fromhex(path.read_text().strip())
     except (FileNotFoundError, ValueError):
         state_dir.mkdir(parents=True, exist_ok=True)
