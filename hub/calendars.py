@@ -9,7 +9,7 @@ from datetime import datetime, time, timedelta, tzinfo
 from hub.config import CalendarConfig, HubConfig
 from hub.errors import UserError
 from hub.schedule import Event, RoomSchedule
-from hub.sources.base import CalendarSource, SourceAuthError, SourceError
+from hub.sources.base import CalendarSource, SourceAuthError, SourceError, SourceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,14 @@ class RoomFeed:
         self.schedule = RoomSchedule(room_name)
         self.last_error: str | None = None
         self.failing_since: datetime | None = None
+        # After a temporary failure: no new attempt before this moment (the source's backoff,
+        # or the server's Retry-After), however often nodes wake or timers fire.
+        self.retry_at: datetime | None = None
 
-    def poll(self, now: datetime) -> RoomSchedule:
+    def poll(self, now: datetime, *, force: bool = False) -> RoomSchedule:
+        """The room's schedule as of `now`; `force` (an admin's "poll now") ignores backoff."""
+        if self.retry_at is not None and now < self.retry_at and not force:
+            return self._keep_last(now)
         start, end = day_window(now, self.tz)
         try:
             events = self.source.fetch(start, end)
@@ -99,15 +105,22 @@ class RoomFeed:
                 log.log(level, "room %s: calendar failing: %s", self.room_name, exc)
             self.last_error = str(exc)
             self.failing_since = self.failing_since or now
-            stale = None
-            if now - self.failing_since >= self.stale_after:
-                stale = self.schedule.fetched_at or self.failing_since
-            self.schedule = RoomSchedule(self.room_name, self.schedule.events,
-                                         self.schedule.fetched_at, stale_since=stale)
-            return self.schedule
+            wait = exc.retry_after if isinstance(exc, SourceUnavailable) else None
+            self.retry_at = now + timedelta(seconds=wait) if wait else None
+            return self._keep_last(now)
         if self.last_error is not None:
             log.info("room %s: calendar reachable again", self.room_name)
             self.last_error = None
         self.failing_since = None
+        self.retry_at = None
         self.schedule = RoomSchedule(self.room_name, tuple(events), fetched_at=now)
+        return self.schedule
+
+    def _keep_last(self, now: datetime) -> RoomSchedule:
+        """The last good events, marked stale once the source has failed for `stale_after`."""
+        stale = None
+        if self.failing_since is not None and now - self.failing_since >= self.stale_after:
+            stale = self.schedule.fetched_at or self.failing_since
+        self.schedule = RoomSchedule(self.room_name, self.schedule.events,
+                                     self.schedule.fetched_at, stale_since=stale)
         return self.schedule

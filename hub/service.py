@@ -154,11 +154,11 @@ class Hub:
         for i, room in enumerate(rooms):
             self._schedule(now + i * spread if i else now, "poll", room.id)
 
-    def poll_room(self, room_id: str) -> None:
+    def poll_room(self, room_id: str, *, force: bool = False) -> None:
         """Fetch the room's calendar; redraw its nodes only if the events changed."""
         feed = self.feeds[room_id]
         before = (feed.schedule.events, feed.schedule.stale_since is None)
-        schedule = feed.poll(self._now())
+        schedule = feed.poll(self._now(), force=force)
         if (schedule.events, schedule.stale_since is None) != before:
             self.refresh_room(room_id, poll=False)
 
@@ -205,7 +205,7 @@ class Hub:
         elif name == "poll":
             room_id = str(command.get("room", ""))
             if room_id in self.feeds:
-                self.poll_room(room_id)
+                self.poll_room(room_id, force=True)  # an admin asked: not held by backoff
         elif name == "draw":
             self.draw_test_screen(node_id, str(command.get("text", "roomink test")))
         else:

@@ -37,7 +37,7 @@ def test_a_source_that_raises_is_polled_again(tmp_path, caplog):
     hub, clock = make_hub(tmp_path)
     calls = []
 
-    def broken(now):
+    def broken(now, force=False):
         calls.append(now)
         raise RuntimeError("a bug in a calendar library")
 

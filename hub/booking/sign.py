@@ -181,5 +181,6 @@ class SignBooking:
 
     def refresh_room(self, room_id: str) -> None:
         """Re-read the room's calendar and redraw its signs (hub worker thread only)."""
-        self.hub.feeds[room_id].poll(self.now())
+        # Right after a write the calendar answered: read it now, whatever the backoff says.
+        self.hub.feeds[room_id].poll(self.now(), force=True)
         self.hub.refresh_room(room_id, poll=False)
