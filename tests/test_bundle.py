@@ -165,6 +165,43 @@ def test_bundle_command(tmp_path, capsys):
     assert header == bytes([ord("M"), 6, 10 << 2 | 2])
 
 
+def test_printed_copy_commands_work_with_the_real_mpremote(tmp_path, capsys, micropython):
+    """What `roomink bundle` tells the admin to type, run as printed through the real mpremote
+    (PORT: a board emulated on a socket, tests/fakes/replboard.py), puts every file of the
+    bundle and the config where the node looks for them. (`fs cp -r ... :`, printed before,
+    fails there with "cp: destination does not exist".)"""
+    import os
+    import re
+    import sys
+
+    from tests.fakes.replboard import ReplBoard
+
+    out_dir = tmp_path / "build dir"  # a space: the printed commands must quote the folder
+    assert main(["bundle", "--profile", "4.2-bwr", "-o", str(out_dir)]) == 0
+    out = capsys.readouterr().out
+    block = out[out.index("copy by hand"):].splitlines()[1:]
+    script = "\n".join(line[2:] for line in block if line.startswith("  "))
+    assert "cp -r" not in script and "fs cp main.py :main.py + \\" in script
+    config = config_template("4.2-bwr") | {"node_id": "by-hand-1"}
+    (out_dir / "config.json").write_text(json.dumps(config))
+    fs = tmp_path / "fs"
+    board = ReplBoard(micropython, fs, 6 | 3 << 8 | 10 << 10)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    try:
+        proc = subprocess.run(["bash", "-ec", re.sub(r"\bPORT\b", board.url, script)],
+                              capture_output=True, text=True, timeout=120, env=env)
+    finally:
+        board.close()
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    manifest = json.loads((out_dir / MANIFEST).read_text())
+    for entry in manifest["files"]:
+        data = (fs / entry["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["path"]
+    assert (fs / MANIFEST).read_bytes() == (out_dir / MANIFEST).read_bytes()
+    assert json.loads((fs / "config.json").read_text())["node_id"] == "by-hand-1"
+    assert not (fs / "drivers" / "drivers").exists() and board.resets == 1
+
+
 def test_esp32_bundle_bytecode_loads_in_micropython(tmp_path, micropython):
     """The ESP32 bundle's modules without native code are plain .mpy 6.3 bytecode: the unix
     port (same .mpy version) must load them, which proves mpy-cross wrote what MicroPython

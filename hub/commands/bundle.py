@@ -11,9 +11,10 @@ by hand, for checking sizes, and for running a bundle on the host.
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from hub.errors import UserError
-from hub.flashing.bundle import MANIFEST, TARGETS, TEMPLATE, build_bundle
+from hub.flashing.bundle import MANIFEST, TARGETS, TEMPLATE, Bundle, build_bundle
 from hub.flashing.mpy import CHIP_ARCH, MpyTarget, micropython_target
 
 
@@ -53,6 +54,22 @@ def _target(args: argparse.Namespace) -> MpyTarget:
     return target
 
 
+def copy_commands(bundle: Bundle) -> list[str]:
+    """Shell lines that put the bundle and config.json on a board. One `fs cp SRC :PATH` per
+    file, chained with `+` into one mpremote run, as `roomink flash` does: `fs cp -r DIR :`
+    fails on a board ("cp: destination does not exist"), and `cp -r DIR :DIR` into a folder
+    that is already there nests it."""
+    lines = [f"cd {shlex.quote(str(bundle.directory))}"]
+    lines += [f"mpremote connect PORT fs mkdir {shlex.quote(':' + d)}  # \"File exists\" is fine"
+              for d in bundle.dirs]
+    copies = [f"fs cp {shlex.quote(f.path)} {shlex.quote(':' + f.path)}" for f in bundle.files]
+    lines.append("mpremote connect PORT \\")
+    lines += [f"    {cp} + \\" for cp in copies[:-1]] + [f"    {copies[-1]}"]
+    lines += ["mpremote connect PORT fs cp config.json :config.json",
+              "mpremote connect PORT reset"]
+    return lines
+
+
 def run(args: argparse.Namespace) -> int:
     bundle = build_bundle(args.output, args.profile, args.target, _target(args))
     print(f"bundle for {bundle.profile} ({bundle.target}, {bundle.mpy}, firmware "
@@ -60,14 +77,13 @@ def run(args: argparse.Namespace) -> int:
           f"{bundle.size / 1024:.1f} KB")
     for f in bundle.files:
         print(f"  {f.size:7d}  {f.path}")
-    print(f"node config template: {bundle.directory / TEMPLATE} (fill it in, copy it as "
-          ":config.json; `roomink flash` does all of this for you)")
+    print(f"node config template: {bundle.directory / TEMPLATE} (fill it in, save it as "
+          "config.json beside it; `roomink flash` does all of this for you)")
     if bundle.target == "esp32":
-        print("copy by hand (folders first):")
-        for folder in bundle.dirs:
-            print(f"  mpremote connect PORT fs mkdir :{folder}")
-        print(f"  cd {bundle.directory} && mpremote connect PORT fs cp -r "
-              + " ".join(sorted({f.path.split('/')[0] for f in bundle.files})) + " :")
+        print("copy by hand (PORT: the board's serial port, e.g. /dev/ttyUSB0; config.json: "
+              "the filled-in template):")
+        for line in copy_commands(bundle):
+            print(f"  {line}")
     else:
         print(f"run it: micropython {bundle.directory / 'main.py'} NODE_DIR "
               f"(NODE_DIR/config.json from the template; {MANIFEST} lists the files)")
