@@ -95,6 +95,93 @@ def test_unix_bundles_boot_with_the_generated_config_and_say_hello(unix_bundles,
                 proc.wait()
 
 
+# How an ESP32 starts the node: MicroPython runs main.py from the root of its flash filesystem
+# with no arguments, and sys.platform is "esp32". Under the unix port: the bundle folder is
+# mounted as the root (the board's flash), `sys` answers "esp32" and an empty argv, and the
+# board port wake.py then imports (port.esp32) is the host board, as no ESP32 hardware is here.
+BOOT_AS_BOARD = """
+import os
+import sys
+import vfs
+
+import port.host
+
+
+class Flash:
+    # The bundle folder as the whole filesystem. VfsPosix with a root folder fails to rename
+    # between two absolute paths (ENOENT, MicroPython 1.29); a board's LittleFS does not.
+    def __init__(self, root):
+        self.fs = vfs.VfsPosix(root)
+
+    def mount(self, readonly, mkfs):
+        pass
+
+    def umount(self):
+        pass
+
+    def rename(self, old, new):
+        self.fs.rename(old.lstrip("/"), new.lstrip("/"))
+
+    def __getattr__(self, name):
+        return getattr(self.fs, name)
+
+
+class Esp32Sys:
+    platform = "esp32"
+    argv = []
+
+    def __getattr__(self, name):
+        return getattr(real_sys, name)
+
+
+class Esp32Port:
+    Board = port.host.Board
+
+
+real_sys = sys
+vfs.umount("/")
+vfs.mount(Flash(ROOT), "/")
+os.chdir("/")
+sys.path[:] = ["", ".frozen"]
+sys.modules["port.esp32"] = Esp32Port()
+sys.modules["sys"] = Esp32Sys()
+exec(open("main.py").read(), {"__name__": "__main__"})
+"""
+
+
+def test_bundle_boots_without_a_folder_argument_as_on_a_board(unix_bundles, micropython,
+                                                              mosquitto, tmp_path):
+    """On a board main.py gets no node folder: the firmware must take the filesystem root,
+    read /config.json there, say hello and keep its state (rtc.json, sleep.json) there."""
+    import shutil
+
+    root = tmp_path / "flash"
+    shutil.copytree(unix_bundles["4.2-bwr"], root)
+    config = config_template("4.2-bwr")
+    config.update(node_id="board-boot-1", broker_host="127.0.0.1", broker_port=mosquitto.port,
+                  username="u", password="p", wifi_ssid="x", wifi_password="y", max_awake_s=1)
+    (root / "config.json").write_text(json.dumps(config))
+    watcher = HelloWatcher(mosquitto.url, "roomink", "board-boot-1")
+    watcher.start()
+    try:
+        proc = subprocess.Popen([micropython, "-c", f"ROOT = {str(root)!r}\n" + BOOT_AS_BOARD],
+                                cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True)
+        try:
+            hello = watcher.wait(20)
+            out = proc.communicate(timeout=30)[0]
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    finally:
+        watcher.stop()
+    assert hello is not None and hello["profile"] == "4.2-bwr", out
+    assert proc.returncode == 0 and "usage" not in out, out
+    assert json.loads((root / "sleep.json").read_text())["sleep_s"] > 0, out
+    assert (root / "rtc.json").is_file()
+
+
 def test_unix_bundle_matches_the_binarys_mpy_version(unix_bundles, micropython):
     target = micropython_target(micropython)
     header = (unix_bundles["7.5-bwr"] / "drivers" / "spipanel.mpy").read_bytes()[:3]  # viper
