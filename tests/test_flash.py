@@ -331,6 +331,31 @@ def test_hub_broker_down_fails_before_touching_the_board(board, capsys):
     assert board.calls == []
 
 
+def test_tls_hub_gives_the_node_its_ca_and_tls_also_with_broker(board, capsys):
+    """The hub's broker is mqtts://; --broker (board.args always passes one) names only the
+    address the node uses: the node still gets the hub's CA as ca.pem and "tls": true. Plain
+    MQTT to such a hub is an explicit --no-tls."""
+    ca = board.state_dir / "tls" / "ca.pem"
+    ca.parent.mkdir(parents=True)
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB-test-ca\n-----END CERTIFICATE-----\n")
+    board.config.write_text(f'[hub]\nbroker = "mqtts://127.0.0.1:8883?cafile={ca}"\n'
+                            f'state_dir = "{board.state_dir}"\n')
+    board.scenario(on_reset="silent")  # the test broker has no TLS listener for it to boot on
+    code, out = flash(board, capsys, "--no-wait", "--node-id", "tls-door")
+    assert code == 0, out
+    fs = board.dir / "fs"
+    assert (fs / "ca.pem").read_text() == ca.read_text()
+    config = json.loads((fs / "config.json").read_text())
+    assert config["tls"] is True and config["node_id"] == "tls-door"
+    assert (config["broker_host"], config["broker_port"]) == ("127.0.0.1", board.broker_port)
+    ca_copies = [argv for tool, *argv in board.calls if argv[-1:] == [":ca.pem"]]
+    assert ca_copies == [["connect", str(board.port), "fs", "cp", str(ca), ":ca.pem"]]
+    code, out = flash(board, capsys, "--no-wait", "--node-id", "plain-door", "--no-tls")
+    assert code == 0, out
+    assert json.loads((fs / "config.json").read_text())["tls"] is False
+    assert len([argv for tool, *argv in board.calls if argv[-1:] == [":ca.pem"]]) == 1
+
+
 def test_wifi_password_sources(board, capsys, monkeypatch):
     args = [a for a in board.args("--no-wait") if a not in
             ("--wifi-password-file", str(board.password_file))]

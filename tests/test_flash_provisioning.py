@@ -84,7 +84,8 @@ def test_node_broker_address(tmp_path, monkeypatch):
     ca.parent.mkdir(parents=True)
     ca.write_text("-----BEGIN CERTIFICATE-----\n")
     assert node_ca(tls, None) == ca
-    assert node_ca(local, None) is None and node_ca(tls, "10.0.0.5:1883") is None
+    assert node_ca(local, None) is None
+    assert node_ca(tls, "10.0.0.5:8883") == ca  # --broker moves the node, it keeps TLS
 
 
 def test_netcheck_answers():

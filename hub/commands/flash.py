@@ -58,6 +58,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--room", help="assign the new node to this room (a room id of the config)")
     p.add_argument("--broker", metavar="HOST[:PORT]",
                    help="broker address the node uses (default: the hub's, as seen on the LAN)")
+    p.add_argument("--tls", action=argparse.BooleanOptionalAction, default=None,
+                   help="the node talks TLS to the broker, trusting the hub's CA "
+                        "(<state_dir>/tls/ca.pem); default: TLS when the hub's broker is "
+                        "mqtts://, also with --broker")
     p.add_argument("--wait", type=float, default=90.0, metavar="SECONDS",
                    help="how long to wait for the node's hello (default 90)")
     p.add_argument("--no-wait", action="store_true", help="do not wait for the hello")
@@ -115,7 +119,7 @@ def run(args: argparse.Namespace) -> int:
         wifi_password=wifi_password(args), hub=hub, chip=args.chip,
         image=args.micropython_image, erase=args.erase, node_id=args.node_id,
         broker=args.broker, wait_s=0 if args.no_wait else args.wait, baud=args.baud,
-        pins=parse_pins(args.pins) if args.pins else None)
+        pins=parse_pins(args.pins) if args.pins else None, tls=args.tls)
     result = Flasher(opts).run()
     print(f"node {result.node_id} is flashed" + (" and said hello to the hub"
                                                   if result.hello else ""))

@@ -41,11 +41,12 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def node_broker(hub: HubConfig, override: str | None) -> tuple[str, int]:
-    """The broker address the node is told: --broker, else the hub's broker as seen from the
-    LAN (a node cannot use the hub's 127.0.0.1)."""
+def node_broker(hub: HubConfig, override: str | None, tls: bool = False) -> tuple[str, int]:
+    """The broker address the node is told: --broker (without a port: MQTT's, 8883 for TLS),
+    else the hub's broker as seen from the LAN (a node cannot use the hub's 127.0.0.1)."""
     if override:
-        host, _, port = override.rpartition(":") if ":" in override else (override, "", "1883")
+        default = "8883" if tls else "1883"
+        host, _, port = override.rpartition(":") if ":" in override else (override, "", default)
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
             raise FlashError("config", f"--broker {override!r}: use HOST or HOST:PORT")
         return host, int(port)
@@ -137,12 +138,37 @@ def diagnose_port(port: str) -> FlashError | None:
     return None
 
 
-def node_ca(hub: HubConfig, override: str | None) -> Path | None:
-    """The CA the node must trust when the hub's broker is mqtts:// (None for plain MQTT)."""
-    if override or hub.broker == "embedded" or not BrokerAddress.parse(hub.broker).tls:
+def hub_uses_tls(hub: HubConfig) -> bool:
+    """The hub's own broker connection is TLS (mqtts://; the embedded broker has no TLS)."""
+    return hub.broker != "embedded" and BrokerAddress.parse(hub.broker).tls
+
+
+def node_ca(hub: HubConfig, override: str | None, tls: bool | None = None) -> Path | None:
+    """The CA the node must trust, None for plain MQTT. The node speaks TLS when --tls/--no-tls
+    says so, else when the hub does: --broker changes only the address, so a hub that uses
+    TLS never gets a node that sends its password in clear text without being asked."""
+    hub_tls = hub_uses_tls(hub)
+    if tls is None:
+        tls = hub_tls
+    if tls != hub_tls and not override:
+        raise _other_listener(tls)
+    if not tls:
         return None
     ca = Path(hub.state_dir) / "tls" / "ca.pem"
     if not ca.is_file():
-        raise FlashError("config", f"the hub's broker is mqtts:// but {ca} is missing: run "
-                         "`roomink tls-ca` first (docs/security.md, TLS)")
+        why = "the hub's broker is mqtts://" if hub_tls else "--tls was given"
+        raise FlashError("config", f"{why} but {ca} is missing: run `roomink tls-ca` first "
+                         "(docs/security.md, TLS)")
     return ca
+
+
+def _other_listener(tls: bool) -> FlashError:
+    """--tls on a plain hub (or --no-tls on a TLS hub) without --broker: the hub's address is
+    the other kind of listener, so the node's address cannot be derived from it."""
+    if tls:
+        return FlashError("config", "--tls: the hub's broker is not mqtts://, so its address is "
+                          "not a TLS listener: add --broker HOST:PORT naming the broker's TLS "
+                          "listener (usually port 8883)")
+    return FlashError("config", "--no-tls: the hub's broker is mqtts://, so its address is a "
+                      "TLS listener: add --broker HOST:PORT naming a plain listener (usually "
+                      "port 1883)")

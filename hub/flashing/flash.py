@@ -66,6 +66,7 @@ class FlashOptions:
     wait_s: float = 90.0  # 0: do not wait for the hello
     baud: int = 460800
     pins: dict | None = None  # overrides of firmware/port/esp32.py DEFAULT_PINS
+    tls: bool | None = None  # TLS to the broker; None: as the hub's broker (mqtts://)
 
 
 @dataclass
@@ -108,8 +109,9 @@ class Flasher:
         self.tools = ToolRunner(self.redact)
         self.ctx = {"port": opts.port, "chip": opts.chip}
         self.store = ProvisioningStore(opts.hub.state_dir)
-        host, port = node_broker(opts.hub, opts.broker)
-        self.ca = node_ca(opts.hub, opts.broker)  # TLS to the broker: the CA goes to the board
+        # TLS to the broker: the CA goes to the board
+        self.ca = node_ca(opts.hub, opts.broker, opts.tls)
+        host, port = node_broker(opts.hub, opts.broker, tls=self.ca is not None)
         self.result = FlashResult(node_id=opts.node_id or "", broker=f"{host}:{port}")
         self.broker_host, self.broker_port = host, port
         self.watcher: HelloWatcher | None = None
