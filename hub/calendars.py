@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, time, timedelta, tzinfo
 
 from hub.config import CalendarConfig, HubConfig
@@ -91,6 +92,16 @@ class RoomFeed:
         # After a temporary failure: no new attempt before this moment (the source's backoff,
         # or the server's Retry-After), however often nodes wake or timers fire.
         self.retry_at: datetime | None = None
+        # Called with every schedule the source answered (the hub keeps it across restarts).
+        self.on_fetched: Callable[[RoomSchedule], None] | None = None
+
+    def restore(self, fetched_at: datetime, events: list[Event]) -> None:
+        """Start from data saved before a restart: shown until the source answers, and marked
+        stale from `fetched_at` if it keeps failing."""
+        events = [replace(e, start=e.start.astimezone(self.tz), end=e.end.astimezone(self.tz))
+                  for e in events]
+        self.schedule = RoomSchedule(self.room_name, tuple(events),
+                                     fetched_at=fetched_at.astimezone(self.tz))
 
     def poll(self, now: datetime, *, force: bool = False) -> RoomSchedule:
         """The room's schedule as of `now`; `force` (an admin's "poll now") ignores backoff."""
@@ -114,6 +125,8 @@ class RoomFeed:
         self.failing_since = None
         self.retry_at = None
         self.schedule = RoomSchedule(self.room_name, tuple(events), fetched_at=now)
+        if self.on_fetched is not None:
+            self.on_fetched(self.schedule)
         return self.schedule
 
     def _keep_last(self, now: datetime) -> RoomSchedule:

@@ -7,7 +7,9 @@ until the next message or the next timer.
 
 from __future__ import annotations
 
+import hashlib
 import heapq
+import json
 import logging
 import queue
 import threading
@@ -19,7 +21,7 @@ from typing import Protocol
 
 from hub import topics
 from hub.calendars import RoomFeed, make_source
-from hub.config import HubConfig
+from hub.config import CalendarConfig, HubConfig
 from hub.delivery import NodeLink, parse_json
 from hub.schedule import RoomSchedule
 from hub.security.keyring import NodeKeyring
@@ -34,6 +36,16 @@ from renderer.profiles import PROFILES, DisplayProfile, get_profile
 log = logging.getLogger(__name__)
 
 TEST_SCREEN_SECONDS = 15 * 60
+# A room's unchanged calendar data is saved again (for its fetch time) at most this often.
+SCHEDULE_SAVE_S = 600
+
+
+def _source_key(calendar: CalendarConfig) -> str:
+    """A digest of a room's calendar settings: saved data from other settings (another feed,
+    another mailbox) is never restored, and no secret URL is stored in the clear."""
+    text = json.dumps({"type": calendar.type, "options": calendar.options}, sort_keys=True,
+                      default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 class Publisher(Protocol):
@@ -78,6 +90,8 @@ class Hub:
         self.feeds = {room.id: RoomFeed(room.name, make_source(room.calendar, config),
                                         config.tz, stale_after=stale_after)
                       for room in config.rooms}
+        if store:
+            self._keep_schedules(store)
         self.nodes: dict[str, NodeState] = {}
         self.links: dict[str, NodeLink] = store.load_links() if store else {}
         self.assignments = {n.id: n.room for n in config.nodes}
@@ -95,6 +109,32 @@ class Hub:
         self._test_screen_until: dict[str, float] = {}
         self._change_at: dict[str, float] = {}  # room -> its live 'change' timer
         self._acked = threading.Condition()
+
+    def _keep_schedules(self, store: StateStore) -> None:
+        """Restore each room's last good calendar data and save new data as it comes, so a
+        hub restarted while a calendar is down still shows the meetings it knew."""
+        saved: dict[str, tuple[tuple, float]] = {}
+        for room in self.config.rooms:
+            feed = self.feeds[room.id]
+            source = _source_key(room.calendar)
+            restored = store.load_schedule(room.id, source)
+            if restored:
+                feed.restore(*restored)
+                saved[room.id] = (feed.schedule.events, restored[0].timestamp())
+
+            def save(schedule: RoomSchedule, room_id: str = room.id, source: str = source) -> None:
+                fetched = schedule.fetched_at.timestamp() if schedule.fetched_at else 0.0
+                events, at = saved.get(room_id, ((), float("-inf")))
+                if schedule.events == events and fetched - at < SCHEDULE_SAVE_S:
+                    return  # unchanged: saving the newer fetch time can wait
+                try:
+                    store.save_schedule(room_id, source, schedule.fetched_at, schedule.events)
+                except Exception as exc:  # the screen matters more than the copy on disk
+                    self._warn.warning(room_id, "save-schedule", "room %s: cannot save its "
+                                       "calendar data in the state file: %s", room_id, exc)
+                    return
+                saved[room_id] = (schedule.events, fetched)
+            feed.on_fetched = save
 
     @property
     def publisher(self) -> Publisher | None:

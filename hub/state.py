@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import cbor2
 
 from hub.delivery import NodeLink
+from hub.schedule import Event
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS links (
@@ -41,6 +43,12 @@ CREATE TABLE IF NOT EXISTS nodes (
 CREATE TABLE IF NOT EXISTS assignments (
     node_id TEXT PRIMARY KEY,
     room_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS schedules (
+    room_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    fetched_at REAL NOT NULL,
+    events TEXT NOT NULL
 );
 """
 
@@ -116,3 +124,29 @@ class StateStore:
     def assignments(self) -> dict[str, str]:
         with self._lock:
             return dict(self._db.execute("SELECT node_id, room_id FROM assignments").fetchall())
+
+    def save_schedule(self, room_id: str, source: str, fetched_at: datetime,
+                      events: tuple[Event, ...]) -> None:
+        """The room's last good calendar data, so a hub restarted during a calendar outage
+        still shows the meetings (not "no calendar data"). `source` identifies the room's
+        calendar settings: data from other settings is never restored."""
+        rows = [[e.start.isoformat(), e.end.isoformat(), e.subject, e.organizer, e.all_day,
+                 e.private, e.busy, e.uid] for e in events]
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO schedules VALUES (?, ?, ?, ?)",
+                             (room_id, source, fetched_at.timestamp(), json.dumps(rows)))
+
+    def load_schedule(self, room_id: str, source: str) -> tuple[datetime, list[Event]] | None:
+        """(fetched_at in UTC, events) saved for the room with the same `source`, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT fetched_at, events FROM schedules WHERE room_id = ? "
+                                   "AND source = ?", (room_id, source)).fetchone()
+        if row is None:
+            return None
+        try:
+            events = [Event(datetime.fromisoformat(r[0]), datetime.fromisoformat(r[1]), r[2],
+                            r[3], bool(r[4]), bool(r[5]), bool(r[6]), r[7])
+                      for r in json.loads(row[1])]
+        except (ValueError, TypeError, IndexError):  # damaged row: as if never saved
+            return None
+        return datetime.fromtimestamp(row[0], UTC), events
