@@ -49,8 +49,23 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.path)
-    if path.exists() and not args.force:
-        raise UserError(f"{path} exists; use --force to overwrite")
-    path.write_text(EXAMPLE, encoding="utf-8")
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; name the file, e.g. {path / 'roomink.toml'}")
+    _write(path, force=args.force)
     print(f"wrote {path}; edit the rooms, then run: roomink run --config {path}")
     return 0
+
+
+def _write(path: Path, *, force: bool) -> None:
+    """Write the example; mode "x" keeps an existing file (even one created meanwhile)
+    unless --force, and an OSError becomes one line rather than a traceback."""
+    try:
+        with path.open("w" if force else "x", encoding="utf-8") as file:
+            file.write(EXAMPLE)
+    except FileExistsError:
+        raise UserError(f"{path} exists; use --force to overwrite") from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if not path.parent.exists():
+            reason = f"folder {path.parent} does not exist"
+        raise UserError(f"cannot write {path}: {reason}") from None
