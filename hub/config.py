@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import socket
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -93,31 +95,73 @@ class ConfigError(UserError):
     pass
 
 
-def _line_of(text: str, where: str) -> int | None:
-    """1-based line of the key a dotted path like `rooms[2].display` names, for errors.
+#: Top-level tables. [hub], [[rooms]] and [[nodes]] are read here, the others by what owns
+#: them (hub/web/config.py, hub/booking/config.py, [m365] in hub/calendars.py). Anything else
+#: is rejected as a typo, so a feature with a new table adds its name here.
+TABLES = ("hub", "rooms", "nodes", "web", "booking", "m365")
+ARRAYS = ("rooms", "nodes")  # arrays of tables: [[rooms]]
+HUB_KEYS = ("broker", "listen", "address", "timezone", "locale", "prefix", "poll_interval",
+            "stale_after", "soon_wake", "state_dir", "quiet_hours", "quiet_days")
+ROOM_KEYS = ("id", "name", "display", "calendar")
+NODE_KEYS = ("id", "room")
+# Polling faster than this only loads the calendar servers (and 0 would make the hub spin).
+MIN_POLL_INTERVAL = 10
 
-    tomllib reports no positions for valid-but-wrong values, so find the table header
-    (`[hub]`, the n-th `[[rooms]]`) and then the key's line inside that table.
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([\w\-]+(?:\s*\.\s*[\w\-]+)*)\s*\]\]?\s*(#.*)?$")
+
+
+def _headers(lines: list[str]) -> list[tuple[int, str]]:
+    """(0-based line, dotted path) of each table header, arrays indexed like error paths:
+    the second `[[rooms]]` is `rooms[1]`, a `[rooms.calendar]` after it `rooms[1].calendar`."""
+    counts: dict[str, int] = {}
+    found = []
+    for i, line in enumerate(lines):
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        names = [name.strip() for name in match.group(2).split(".")]
+        path = ""
+        for n, name in enumerate(names):
+            path = f"{path}.{name}" if path else name
+            if n == len(names) - 1 and match.group(1) == "[[":
+                counts[path] = counts.get(path, 0) + 1
+            if path in counts:
+                path = f"{path}[{counts[path] - 1}]"
+        found.append((i, path))
+    return found
+
+
+def _key_line(lines: list[str], start: int, end: int, key: str) -> int | None:
+    """1-based line in [start, end) that sets `key` (`key = ...` or dotted `key.x = ...`)."""
+    name = re.escape(re.sub(r"\[\d+\]$", "", key))
+    pattern = re.compile(rf"^\s*{name}\s*[.=]")
+    return next((i + 1 for i in range(start, end) if pattern.match(lines[i])), None)
+
+
+def _line_of(text: str, where: str) -> int | None:
+    """1-based line of what a dotted path like `rooms[2].display` names, for errors.
+
+    tomllib reports no positions for valid-but-wrong values, so find the deepest table header
+    the path is in (`[hub]`, the third `[[rooms]]`, its `[rooms.calendar]`), then the key's
+    line inside that table; a key not found there points at the header. A path in no table
+    (`rooms = [1]`, or an inline `calendar = {...}`) is looked up among the keys above it.
     """
     lines = text.splitlines()
+    headers = _headers(lines)
     parts = where.split(".")
-    key = re.sub(r"\[\d+\]$", "", parts[-1])
-    start, end = 0, len(lines)
-    if len(parts) > 1:
-        table = re.match(r"^(\w+)(?:\[(\d+)\])?$", parts[0])
-        if table:
-            name, index = table.group(1), int(table.group(2) or 0)
-            header = re.compile(rf"^\s*\[\[?\s*{re.escape(name)}\s*\]\]?\s*(#.*)?$")
-            found = [i for i, line in enumerate(lines) if header.match(line)]
-            if len(found) > index:
-                start = found[index] + 1
-                end = next((i for i in range(start, len(lines))
-                            if lines[i].lstrip().startswith("[")), len(lines))
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for i in range(start, end):
-        if pattern.match(lines[i]):
-            return i + 1
-    return start if start else None
+    unindexed = [(i, re.sub(r"\[\d+\]", "", path)) for i, path in headers]
+    for n in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:n])
+        starts = ([i for i, path in headers if path == prefix]
+                  or [i for i, path in unindexed if path == prefix])
+        if starts:
+            start = starts[0]
+            if n == len(parts):
+                return start + 1
+            end = next((i for i, _ in headers if i > start), len(lines))
+            return _key_line(lines, start + 1, end, parts[n]) or start + 1
+    return _key_line(lines, 0, headers[0][0] if headers else len(lines), parts[0])
 
 
 class _Validator:
@@ -130,10 +174,12 @@ class _Validator:
         raise ConfigError(f"{at}: {where}: {message}")
 
     def only_keys(self, table: dict, section: str, known: tuple[str, ...]) -> None:
-        """Fail on the first key of `[section]` that is not in `known` (a typo, mostly)."""
+        """Fail on the first key of `[section]` that is not in `known`: a typo would otherwise
+        be ignored silently and its setting quietly left at the default."""
         for key in table:
             if key not in known:
-                self.fail(f"{section}.{key}", f"unknown key (known: {', '.join(known)})")
+                self.fail(f"{section}.{key}",
+                          f"unknown key (known: {', '.join(known)}){did_you_mean(key, known)}")
 
     def get(self, table: dict, key: str, kind: type | tuple[type, ...], where: str,
             default: Any = ...) -> Any:
@@ -180,51 +226,116 @@ def split_listen(value: str) -> tuple[str, int] | None:
     return match.group(1) or match.group(2) or "0.0.0.0", int(match.group(3))
 
 
+def did_you_mean(word: str, known: tuple[str, ...], show: Callable[[str], str] = repr) -> str:
+    """"; did you mean 'x'?" for the closest of `known` (`show` formats it), or "" when none
+    is close: most unknown keys are typos of a known one."""
+    close = difflib.get_close_matches(word, known, n=1)
+    return f"; did you mean {show(close[0])}?" if close else ""
+
+
+def _header(name: str) -> str:
+    return f"[[{name}]]" if name in ARRAYS else f"[{name}]"
+
+
+def _check_top_level(v: _Validator, data: dict) -> None:
+    """Only known tables, each of the right shape: a misspelt `[wbe]` would otherwise just
+    switch the dashboard off, and `poll_interval` above `[hub]` would be ignored."""
+    for key, value in data.items():
+        if key in ARRAYS:
+            if isinstance(value, dict):
+                v.fail(key, f"write {_header(key)} (once per entry), not [{key}]")
+            v.get(data, key, list, "")
+        elif key in TABLES:
+            if not isinstance(value, dict):
+                v.fail(key, f"must be a table ({_header(key)}), not {type(value).__name__}")
+        elif key in HUB_KEYS:
+            v.fail(key, "belongs in the [hub] table: move it below [hub]")
+        elif isinstance(value, (dict, list)):
+            shown = f"[[{key}]]" if isinstance(value, list) else f"[{key}]"
+            known = ", ".join(_header(t) for t in TABLES)
+            v.fail(key, f"unknown table {shown} (known: {known})"
+                   f"{did_you_mean(key, TABLES, _header)}")
+        else:
+            v.fail(key, f"unknown key{did_you_mean(key, HUB_KEYS, lambda k: f'{k!r} in [hub]')}")
+
+
+def _entries(v: _Validator, data: dict, name: str, keys: tuple[str, ...]) -> list[dict]:
+    """The `[[name]]` tables, each holding only `keys`; an entry that is no table fails."""
+    entries = v.get(data, name, list, "", [])
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            v.fail(f"{name}[{i}]", f"must be a table ({_header(name)}), "
+                   f"not {type(entry).__name__}")
+        v.only_keys(entry, f"{name}[{i}]", keys)
+    return entries
+
+
+def _seconds(v: _Validator, hub: dict, key: str, default: int, least: int) -> int:
+    """A [hub] duration of at least `least` seconds (0 would make the hub spin)."""
+    value = v.get(hub, key, int, "hub", default)
+    if value < least:
+        v.fail(f"hub.{key}", f"{value}: seconds, at least {least} (default {default})")
+    return value
+
+
+def _calendar(v: _Validator, room: dict, where: str) -> CalendarConfig:
+    cal = v.get(room, "calendar", (str, dict), where)
+    if isinstance(cal, str):
+        return CalendarConfig("ics", {"url" if "://" in cal else "path": cal})
+    options = dict(cal)
+    kind = options.pop("type", "ics")
+    return CalendarConfig(str(kind), options)
+
+
+def _rooms(v: _Validator, data: dict) -> list[RoomConfig]:
+    rooms = []
+    for i, room in enumerate(_entries(v, data, "rooms", ROOM_KEYS)):
+        where = f"rooms[{i}]"
+        room_id = v.get(room, "id", str, where)
+        display = v.get(room, "display", str, where, "4.2-bwr")
+        if display not in PROFILES:
+            v.fail(f"{where}.display", f"unknown display {display!r} "
+                   f"(known: {', '.join(sorted(PROFILES))})")
+        calendar = _calendar(v, room, where)
+        rooms.append(RoomConfig(room_id, v.get(room, "name", str, where, room_id), calendar,
+                                display))
+    ids = [r.id for r in rooms]
+    for dup in {i for i in ids if ids.count(i) > 1}:
+        v.fail(f"rooms[{ids.index(dup, ids.index(dup) + 1)}].id", f"room id {dup!r} appears twice")
+    return rooms
+
+
+def _nodes(v: _Validator, data: dict, room_ids: list[str]) -> list[NodeConfig]:
+    nodes = []
+    for i, node in enumerate(_entries(v, data, "nodes", NODE_KEYS)):
+        where = f"nodes[{i}]"
+        node_id = v.get(node, "id", str, where)
+        if not topics.valid_node_id(node_id):
+            v.fail(f"{where}.id", f"{node_id!r} is not a valid node id (1-32 of a-z, 0-9, -)")
+        room_id = v.get(node, "room", str, where)
+        if room_id not in room_ids:
+            v.fail(f"{where}.room", f"no room with id {room_id!r}")
+        nodes.append(NodeConfig(node_id, room_id))
+    return nodes
+
+
 def parse_config(text: str, path: Path) -> HubConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     v = _Validator(path, text)
-    hub = v.get(data, "hub", dict, "", {})
+    _check_top_level(v, data)
+    hub = data.get("hub", {})
+    v.only_keys(hub, "hub", HUB_KEYS)
     timezone = v.get(hub, "timezone", str, "hub", "UTC")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         v.fail("hub.timezone", f"unknown time zone {timezone!r} (e.g. 'Europe/Berlin')")
     base_dir = path.parent
-    rooms = []
-    for i, room in enumerate(v.get(data, "rooms", list, "", [])):
-        where = f"rooms[{i}]"
-        if not isinstance(room, dict):
-            v.fail(where, "must be a table ([[rooms]])")
-        room_id = v.get(room, "id", str, where)
-        display = v.get(room, "display", str, where, "4.2-bwr")
-        if display not in PROFILES:
-            v.fail(f"{where}.display", f"unknown display {display!r} "
-                   f"(known: {', '.join(sorted(PROFILES))})")
-        cal = v.get(room, "calendar", (str, dict), where)
-        if isinstance(cal, str):
-            calendar = CalendarConfig("ics", {"url" if "://" in cal else "path": cal})
-        else:
-            options = dict(cal)
-            kind = options.pop("type", "ics")
-            calendar = CalendarConfig(str(kind), options)
-        rooms.append(RoomConfig(room_id, v.get(room, "name", str, where, room_id), calendar,
-                                display))
-    ids = [r.id for r in rooms]
-    for dup in {i for i in ids if ids.count(i) > 1}:
-        v.fail(f"rooms[{ids.index(dup, ids.index(dup) + 1)}].id", f"room id {dup!r} appears twice")
-    nodes = []
-    for i, node in enumerate(v.get(data, "nodes", list, "", [])):
-        where = f"nodes[{i}]"
-        node_id = v.get(node, "id", str, where)
-        if not topics.valid_node_id(node_id):
-            v.fail(f"{where}.id", f"{node_id!r} is not a valid node id (1-32 of a-z, 0-9, -)")
-        room_id = v.get(node, "room", str, where)
-        if room_id not in ids:
-            v.fail(f"{where}.room", f"no room with id {room_id!r}")
-        nodes.append(NodeConfig(node_id, room_id))
+    rooms = _rooms(v, data)
+    nodes = _nodes(v, data, [r.id for r in rooms])
     broker = v.get(hub, "broker", str, "hub", "embedded")
     if broker != "embedded" and not broker.startswith(("mqtt://", "mqtts://")):
         v.fail("hub.broker", f"{broker!r}: use \"embedded\" or a URL like mqtt://host:1883")
@@ -251,13 +362,12 @@ def parse_config(text: str, path: Path) -> HubConfig:
         timezone=timezone,
         locale=locale,
         prefix=v.get(hub, "prefix", str, "hub", topics.DEFAULT_PREFIX),
-        poll_interval_s=v.get(hub, "poll_interval", int, "hub", 300),
-        stale_after_s=v.get(hub, "stale_after", int, "hub", 900),
+        poll_interval_s=_seconds(v, hub, "poll_interval", 300, MIN_POLL_INTERVAL),
+        stale_after_s=_seconds(v, hub, "stale_after", 900, 1),
         soon_wake=v.get(hub, "soon_wake", bool, "hub", False),
         state_dir=state_dir if state_dir.is_absolute() else base_dir / state_dir,
         base_dir=base_dir,
-        tables={k: v for k, v in data.items()
-                if k not in ("hub", "rooms", "nodes") and isinstance(v, dict)},
+        tables={name: table for name, table in data.items() if name not in ("hub", *ARRAYS)},
         path=path,
         text=text,
     )
