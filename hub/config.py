@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub import topics
 from hub.errors import UserError
+from hub.sources.factory import OptionError, check_options
 from hub.timing import QuietHours, parse_quiet
 from renderer.profiles import PROFILES
 from renderer.strings import get_locale
@@ -279,12 +280,19 @@ def _seconds(v: _Validator, hub: dict, key: str, default: int, least: int) -> in
 
 
 def _calendar(v: _Validator, room: dict, where: str) -> CalendarConfig:
+    """The room's calendar, its options checked now: a typo or a wrong type is reported with
+    file, line and room at start-up rather than as a bare message when the source is built."""
     cal = v.get(room, "calendar", (str, dict), where)
     if isinstance(cal, str):
         return CalendarConfig("ics", {"url" if "://" in cal else "path": cal})
     options = dict(cal)
-    kind = options.pop("type", "ics")
-    return CalendarConfig(str(kind), options)
+    kind = v.get(options, "type", str, f"{where}.calendar", "ics")
+    options.pop("type", None)
+    try:
+        check_options(kind, options)
+    except OptionError as exc:
+        v.fail(f"{where}.calendar.{exc.key}" if exc.key else f"{where}.calendar", exc.problem)
+    return CalendarConfig(kind, options)
 
 
 def _rooms(v: _Validator, data: dict) -> list[RoomConfig]:
