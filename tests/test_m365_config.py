@@ -61,7 +61,7 @@ def test_from_table_resolves_paths_and_secrets(tmp_path, monkeypatch):
     ({"auth": "app"}, "needs your tenant id"),
     ({"auth": "app", "tenant": "contoso.com"}, "needs client_secret or certificate"),
     ({"rooms": "a@b"}, "must be a list"),
-    ({"stale_after": -1}, "0 or more seconds"),
+    ({"stale_after": 900}, "move it to the [hub] table"),
     ({"timezone": "Mars/Olympus"}, "unknown time zone 'Mars/Olympus'"),
     ({"client_secret_env": "NOPE_NOT_SET"}, "NOPE_NOT_SET is not set"),
     ({"client_secret_file": "/nonexistent/secret"}, "cannot read"),

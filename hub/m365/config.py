@@ -74,9 +74,9 @@ class M365Config:
 
     `authority` and `graph_url` override the cloud preset (for an emulator or a proxy);
     `ca_bundle` adds trust for a private CA (TLS-inspecting proxy, emulator). `timezone` is
-    the zone Graph reports times in; `stale_after` is for the hub: how long the last good
-    schedule may be shown before the screen marks it stale. `rooms` are extra mailboxes
-    for `roomink doctor` (the hub's [[rooms]] tables name the rest).
+    the zone Graph reports times in. `rooms` are extra mailboxes for `roomink doctor` (the
+    hub's [[rooms]] tables name the rest). When a schedule counts as stale is the hub's
+    `[hub] stale_after`, the same for every source.
     """
 
     client_id: str = ""
@@ -92,7 +92,6 @@ class M365Config:
     rooms: tuple[str, ...] = ()
     timezone: str = "UTC"
     booking: bool = False
-    stale_after: float = 900.0
     page_size: int = 50
     timeout: float = 30.0
 
@@ -113,8 +112,6 @@ class M365Config:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ConfigError(f"m365.timezone: unknown time zone {self.timezone!r} "
                               "(e.g. 'Europe/Berlin')") from exc
-        if self.stale_after < 0:
-            raise ConfigError("m365.stale_after: must be 0 or more seconds")
 
     @property
     def authority_url(self) -> str:
@@ -151,6 +148,9 @@ class M365Config:
         `client_secret_file` / `client_secret_env` keep the secret out of the config file;
         relative paths are resolved against `base_dir` (the config file's folder).
         """
+        if "stale_after" in table:
+            raise ConfigError("m365.stale_after: not a [m365] setting; move it to the [hub] "
+                              "table (stale_after = seconds, for every room)")
         known = {f.name for f in fields(cls)}
         extra = {"client_secret_file", "client_secret_env"}
         unknown = sorted(set(table) - known - extra)
