@@ -141,3 +141,36 @@ def test_rooms_without_place_permission_names_it(emu, tmp_path, capsys):
     capsys.readouterr()
     assert main(["rooms", *common]) == 2
     assert "needs the Place.Read.All permission" in capsys.readouterr().err
+
+
+def test_rooms_append_compares_the_configs_mailboxes_exactly(cli, capsys, emu, tmp_path):
+    for email, name in [("a@contoso.com", "A"), ("data@contoso.com", "Data"),
+                        ("extra@contoso.com", "Extra")]:
+        emu.tenant.add_room(email, name)
+    config = tmp_path / "roomink.toml"
+    config.write_text('# a@contoso.com is mentioned in a comment only\n'
+                      '[m365]\nrooms = ["extra@contoso.com"]  # doctor only, not a sign\n\n'
+                      '[[rooms]]\nid = "a"\nname = "Data"\n'
+                      'calendar = { type = "m365", mailbox = "DATA@contoso.com" }\n')
+    cli(capsys, "login")
+    code, out, _ = cli(capsys, "rooms", "--append", str(config))
+    assert code == 0 and "added 2 room(s)" in out and "1 already there" in out
+    rooms = tomllib.loads(config.read_text())["rooms"]
+    assert [r["calendar"]["mailbox"] for r in rooms] == [
+        "DATA@contoso.com", "a@contoso.com", "extra@contoso.com"]
+    assert [r["id"] for r in rooms] == ["a", "a-2", "extra"]  # ids stay unique
+
+
+def test_rooms_append_to_an_unwritable_path_is_one_line(cli, capsys, emu, tmp_path):
+    emu.tenant.add_room("a@contoso.com", "A")
+    cli(capsys, "login")
+    target = tmp_path / "no-such-folder" / "roomink.toml"
+    code, out, err = cli(capsys, "rooms", "--append", str(target))
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{target}: cannot write (No such file or directory)" in err
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[rooms]\n")
+    code, _, err = cli(capsys, "rooms", "--append", str(broken))
+    assert code == 2 and err.count("\n") == 1 and "not valid TOML" in err
+    assert broken.read_text() == "[[rooms]\n"  # a broken file is not appended to

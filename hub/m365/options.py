@@ -36,6 +36,16 @@ def add_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--timezone", help="IANA zone for meeting times (default: hub's)")
 
 
+def room_mailboxes(data: dict[str, Any]) -> list[str]:
+    """Mailboxes of the parsed hub config's `[[rooms]]` that read Microsoft 365, as written."""
+    rooms = data.get("rooms", [])
+    if not isinstance(rooms, list):
+        return []
+    return [r["calendar"]["mailbox"] for r in rooms
+            if isinstance(r, dict) and isinstance(r.get("calendar"), dict)
+            and r["calendar"].get("type") == "m365" and r["calendar"].get("mailbox")]
+
+
 def _hub_file(path: str) -> tuple[dict[str, Any], list[str], str | None, Path]:
     """[m365] table, Graph mailboxes of [[rooms]], and the hub time zone, if the file exists."""
     file = Path(path)
@@ -45,11 +55,8 @@ def _hub_file(path: str) -> tuple[dict[str, Any], list[str], str | None, Path]:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{file}: cannot read config ({exc})") from exc
-    mailboxes = [r["calendar"]["mailbox"] for r in data.get("rooms", [])
-                 if isinstance(r, dict) and isinstance(r.get("calendar"), dict)
-                 and r["calendar"].get("type") == "m365" and r["calendar"].get("mailbox")]
     tz = data.get("hub", {}).get("timezone")
-    return dict(data.get("m365", {})), mailboxes, tz, file.parent
+    return dict(data.get("m365", {})), room_mailboxes(data), tz, file.parent
 
 
 def config_from_args(args: argparse.Namespace) -> M365Config:
