@@ -220,3 +220,25 @@ def test_shared_hub_is_one_per_config(emu, client_id, tmp_path):
     first = M365Hub.shared(config, 300)
     assert M365Hub.shared(emulator_config(emu, client_id, tmp_path), 300) is first
     assert M365Hub.shared(config, 60) is not first
+
+
+def test_a_poll_never_sleeps_more_than_its_retry_budget(hub, emu):
+    """The hub polls on its one worker thread: retries may not block it for minutes."""
+    rooms = ["a@contoso.com", "busy@contoso.com", "c@contoso.com"]
+    for room in rooms:
+        emu.tenant.add_room(room)
+        _fill(emu, room, 1)
+    emu.tenant.script(Fault(path="calendarView", room="busy@contoso.com", status=429,
+                            times=99, retry_after=2))
+    slept: list[float] = []
+    hub.client.sleep = slept.append  # count the waits instead of waiting
+    results = hub.calendars.fetch_many(rooms, at(-1), at(24))
+    assert slept == [2, 2] and sum(slept) <= hub.client.retry_budget == 5
+    assert len(results["a@contoso.com"]) == 1 and len(results["c@contoso.com"]) == 1
+    busy = results["busy@contoso.com"]
+    assert isinstance(busy, GraphUnavailable) and busy.retry_after == 2
+    slept.clear()
+    with pytest.raises(GraphUnavailable, match="retry in 2 s"):  # a single request too
+        hub.calendars.fetch_one("busy@contoso.com", at(-1), at(24))
+    assert slept == [2, 2]
+

@@ -2,8 +2,10 @@
 
 Rules it keeps (learn.microsoft.com/graph/throttling, /graph/json-batching):
 - 429, 503 and 504 are retried after `Retry-After` (seconds or an HTTP date); without it,
-  exponential backoff with jitter. A wait longer than `max_wait` is not slept through: the
-  call fails with `GraphUnavailable(retry_after=...)` so the hub can reschedule the poll.
+  exponential backoff with jitter. One call (a poll of the rooms, a booking) sleeps at most
+  `retry_budget` seconds in all, because it runs on the hub's single worker thread; a wait
+  that does not fit is not slept through: the call fails with
+  `GraphUnavailable(retry_after=...)` and the next poll tries again after that time.
 - Network errors and timeouts are retried the same way (a write that timed out is not: it
   may have happened).
 - Never more than 4 requests in flight per mailbox (Outlook's per-app-per-mailbox limit).
@@ -37,6 +39,7 @@ log = logging.getLogger(__name__)
 
 BATCH_LIMIT = 20
 MAILBOX_CONCURRENCY = 4
+RETRY_BUDGET = 5.0  # seconds one call may sleep between retries, in all
 RETRY_STATUSES = frozenset({429, 503, 504})
 FINAL = "X-Roomink-Final"  # marks answers we made up for a failed envelope: do not retry
 _MAILBOX_RE = re.compile(r"/users/([^/?]+)", re.IGNORECASE)
@@ -72,6 +75,26 @@ class MailboxLimiter:
             with self._cond:
                 self._busy.subtract(need)
                 self._cond.notify_all()
+
+
+class RetryBudget:
+    """The seconds one call may still sleep before retrying, shared by its threads.
+
+    Parallel `$batch` envelopes draw on the same budget, so the sum of all sleeps (and so the
+    time the hub's worker waits for them) never exceeds it.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+        self._lock = threading.Lock()
+
+    def take(self, wait: float) -> bool:
+        """Reserve `wait` seconds of sleep; False (nothing reserved) if they do not fit."""
+        with self._lock:
+            if wait > self.left:
+                return False
+            self.left -= wait
+            return True
 
 
 @dataclass
@@ -122,13 +145,15 @@ class GraphClient:
 
     def __init__(self, config: M365Config, auth: TokenProvider, session: requests.Session,
                  max_retries: int = 6, max_wait: float = 120.0, base_backoff: float = 1.0,
-                 parallel_batches: int = 4, sleep: Callable[[float], None] = time.sleep) -> None:
+                 parallel_batches: int = 4, sleep: Callable[[float], None] = time.sleep,
+                 retry_budget: float = RETRY_BUDGET) -> None:
         self.root = config.graph_root
         self.timeout = config.timeout
         self.auth = auth
         self.session = session
         self.max_retries = max_retries
         self.max_wait = max_wait
+        self.retry_budget = retry_budget
         self.base_backoff = base_backoff
         self.parallel_batches = parallel_batches
         self.sleep = sleep
@@ -148,10 +173,17 @@ class GraphClient:
         cap = min(self.max_wait, self.base_backoff * 2 ** attempt)
         return cap / 2 + random.uniform(0, cap / 2)
 
+    def budget(self) -> RetryBudget:
+        """A fresh sleep budget for one call: pass it down so its retries share it."""
+        return RetryBudget(self.retry_budget)
+
+    def _may_sleep(self, attempt: int, wait: float, budget: RetryBudget) -> bool:
+        return attempt < self.max_retries and wait <= self.max_wait and budget.take(wait)
+
     def _wait_or_give_up(self, attempt: int, retry_after: float | None, what: str,
-                         status: int = 0) -> None:
+                         budget: RetryBudget, status: int = 0) -> None:
         wait = retry_after if retry_after is not None else self.backoff(attempt)
-        if attempt >= self.max_retries or wait > self.max_wait:
+        if not self._may_sleep(attempt, wait, budget):
             raise GraphUnavailable(f"{what}; retry in {wait:.0f} s", retry_after=wait,
                                    status=status)
         self._count(retries=1)
@@ -170,8 +202,9 @@ class GraphClient:
 
     def request(self, method: str, path: str, *, params: dict[str, str] | None = None,
                 json: Any = None, headers: dict[str, str] | None = None, room: str = "",
-                write: bool = False) -> Any:
+                write: bool = False, budget: RetryBudget | None = None) -> Any:
         """One Graph call with retries; returns the decoded JSON body (None if empty)."""
+        budget = budget or self.budget()
         url = self.url(path)
         mailbox = room.lower() or mailbox_of(url)
         refreshed = False
@@ -190,7 +223,7 @@ class GraphClient:
                     raise GraphUnavailable(f"{room}: no answer from Microsoft Graph; check the "
                                            "calendar before trying again") from exc
                 self._wait_or_give_up(attempt, None, f"{room or 'Graph'}: "
-                                      f"{type(exc).__name__} talking to Microsoft Graph")
+                                      f"{type(exc).__name__} talking to Microsoft Graph", budget)
                 attempt += 1
                 continue
             if resp.status_code == 401 and not refreshed:
@@ -201,7 +234,7 @@ class GraphClient:
                 code, _ = _error_of(resp)
                 self._wait_or_give_up(attempt, parse_retry_after(resp.headers.get("Retry-After")),
                                       f"{room or 'Graph'}: {resp.status_code} {code}",
-                                      resp.status_code)
+                                      budget, resp.status_code)
                 attempt += 1
                 continue
             if resp.status_code >= 400:
@@ -218,13 +251,15 @@ class GraphClient:
                 headers: dict[str, str] | None = None, room: str = "") -> list[dict[str, Any]]:
         """Every item of a collection, following `@odata.nextLink` page by page."""
         items: list[dict[str, Any]] = []
-        page = self.request("GET", path, params=params, headers=headers, room=room)
+        budget = self.budget()  # one for all pages: paging must not multiply the waiting
+        page = self.request("GET", path, params=params, headers=headers, room=room,
+                            budget=budget)
         while True:
             items.extend(page.get("value", []))
             next_link = page.get("@odata.nextLink")
             if not next_link:
                 return items
-            page = self.request("GET", next_link, headers=headers, room=room)
+            page = self.request("GET", next_link, headers=headers, room=room, budget=budget)
 
     # -- $batch ---------------------------------------------------------------------------
 
@@ -244,7 +279,8 @@ class GraphClient:
                 counts.append(Counter({mailbox: 1}))
         return chunks
 
-    def _post_batch(self, chunk: list[int], reqs: list[SubRequest]) -> dict[int, SubResponse]:
+    def _post_batch(self, chunk: list[int], reqs: list[SubRequest],
+                    budget: RetryBudget) -> dict[int, SubResponse]:
         body: dict[str, list[dict[str, Any]]] = {"requests": []}
         for i in chunk:
             r = reqs[i]
@@ -261,7 +297,8 @@ class GraphClient:
         try:
             with self.limiter.hold(mailboxes):
                 answer = self.request("POST", "/$batch", json=body,
-                                      headers={"Content-Type": "application/json"})
+                                      headers={"Content-Type": "application/json"},
+                                      budget=budget)
         except GraphUnavailable as exc:
             # The whole envelope failed, after its own retries: every request in it failed
             # the same way, and retrying them again here would only multiply the waiting.
@@ -282,18 +319,21 @@ class GraphClient:
             raise GraphBugError(f"$batch response lacks ids {sorted(missing)}")
         return out
 
-    def batch(self, reqs: list[SubRequest]) -> list[SubResponse]:
+    def batch(self, reqs: list[SubRequest],
+              budget: RetryBudget | None = None) -> list[SubResponse]:
         """Run `reqs` through `$batch`, retrying throttled ones; answers in request order.
 
         Failed sub-requests are returned, not raised: one bad room never fails the others.
+        Throttled ones still failing when `budget` runs out keep their 429 and Retry-After.
         """
+        budget = budget or self.budget()
         results: dict[int, SubResponse] = {}
         pending = list(range(len(reqs)))
         attempt = 0
         with ThreadPoolExecutor(max_workers=self.parallel_batches) as pool:
             while pending:
                 chunks = self._chunks(pending, reqs)
-                for answer in pool.map(lambda c: self._post_batch(c, reqs), chunks):
+                for answer in pool.map(lambda c: self._post_batch(c, reqs, budget), chunks):
                     results.update(answer)
                 retry = [i for i in pending if results[i].status in RETRY_STATUSES
                          and not results[i].header(FINAL)]
@@ -303,7 +343,7 @@ class GraphClient:
                 known = [w for w in waits if w is not None]
                 wait = max(known) if known else self.backoff(attempt)
                 self._count(throttled=sum(results[i].status == 429 for i in retry))
-                if attempt >= self.max_retries or wait > self.max_wait:
+                if not self._may_sleep(attempt, wait, budget):
                     break  # leave the throttled answers in place; callers see 429 + Retry-After
                 self._count(retries=len(retry))
                 log.debug("%d batched requests throttled; retrying in %.1f s", len(retry), wait)

@@ -54,8 +54,12 @@ class GraphRoomCalendars:
 
     def fetch_many(self, rooms: Iterable[str], start: datetime,
                    end: datetime) -> dict[str, RoomResult]:
-        """One `$batch` round per page depth: 200 rooms with one page each = 10 POSTs."""
+        """One `$batch` round per page depth: 200 rooms with one page each = 10 POSTs.
+
+        Every room gets its events or its own error; the rounds share one retry budget.
+        """
         headers = prefer_timezone(self.tzname)
+        budget = self.client.budget()
         items: dict[str, list] = {}
         results: dict[str, RoomResult] = {}
         pending = {room: SubRequest(calendar_view_path(room, start, end, self.page_size),
@@ -63,7 +67,7 @@ class GraphRoomCalendars:
         while pending:
             order = list(pending)
             try:
-                answers = self.client.batch([pending[r] for r in order])
+                answers = self.client.batch([pending[r] for r in order], budget)
             except SourceError as exc:  # the token itself failed: same answer for every room
                 results.update(dict.fromkeys(order, exc))
                 break
