@@ -34,6 +34,8 @@ class RoomConfig:
     name: str
     calendar: CalendarConfig
     display: str = "4.2-bwr"
+    # Seconds between polls of this room's calendar; None: the hub's `poll_interval`.
+    poll_interval_s: int | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class HubConfig:
     def room(self, room_id: str) -> RoomConfig | None:
         return next((r for r in self.rooms if r.id == room_id), None)
 
+    def poll_interval_for(self, room_id: str) -> int:
+        """Seconds between polls of the room's calendar: its own setting, else the hub's."""
+        room = self.room(room_id)
+        return room.poll_interval_s if room and room.poll_interval_s else self.poll_interval_s
+
     def room_for_node(self, node_id: str) -> RoomConfig | None:
         node = next((n for n in self.nodes if n.id == node_id), None)
         return self.room(node.room) if node else None
@@ -103,7 +110,7 @@ TABLES = ("hub", "rooms", "nodes", "web", "booking", "m365")
 ARRAYS = ("rooms", "nodes")  # arrays of tables: [[rooms]]
 HUB_KEYS = ("broker", "listen", "address", "timezone", "locale", "prefix", "poll_interval",
             "stale_after", "soon_wake", "state_dir", "quiet_hours", "quiet_days")
-ROOM_KEYS = ("id", "name", "display", "calendar")
+ROOM_KEYS = ("id", "name", "display", "calendar", "poll_interval")
 NODE_KEYS = ("id", "room")
 # Polling faster than this only loads the calendar servers (and 0 would make the hub spin).
 MIN_POLL_INTERVAL = 10
@@ -305,8 +312,12 @@ def _rooms(v: _Validator, data: dict) -> list[RoomConfig]:
             v.fail(f"{where}.display", f"unknown display {display!r} "
                    f"(known: {', '.join(sorted(PROFILES))})")
         calendar = _calendar(v, room, where)
+        interval = v.get(room, "poll_interval", int, where, None)
+        if interval is not None and interval < MIN_POLL_INTERVAL:
+            v.fail(f"{where}.poll_interval", f"{interval}: seconds, at least "
+                   f"{MIN_POLL_INTERVAL} (default: [hub] poll_interval)")
         rooms.append(RoomConfig(room_id, v.get(room, "name", str, where, room_id), calendar,
-                                display))
+                                display, interval))
     ids = [r.id for r in rooms]
     for dup in {i for i in ids if ids.count(i) > 1}:
         v.fail(f"rooms[{ids.index(dup, ids.index(dup) + 1)}].id", f"room id {dup!r} appears twice")

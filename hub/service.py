@@ -174,8 +174,8 @@ class Hub:
                     try:
                         self.poll_room(room_id)
                     finally:  # whatever the source did, the room is polled again
-                        self._schedule(self.clock() + self.config.poll_interval_s, "poll",
-                                       room_id)
+                        self._schedule(self.clock() + self.config.poll_interval_for(room_id),
+                                       "poll", room_id)
                 elif action == "change" and self._change_at.get(room_id) == when:
                     del self._change_at[room_id]
                     self.refresh_room(room_id, poll=False)
@@ -436,7 +436,7 @@ class Hub:
         feed = self.feeds[room.id]
         fetched = feed.schedule.fetched_at
         age = (now - fetched).total_seconds() if fetched else None
-        fresh = age is not None and age < self.config.poll_interval_s
+        fresh = age is not None and age < self.config.poll_interval_for(room.id)
         # A hello re-polls only a schedule older than the poll interval: calendars are not
         # re-read every time a node wakes.
         schedule = feed.poll(now) if poll and not fresh or fetched is None else feed.schedule

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from hub.config import parse_config
+from hub.errors import UserError
 from hub.service import Hub
 from tests.hubharness import EXAMPLES, config_text
 
@@ -60,3 +63,26 @@ def test_extra_polls_do_not_add_timers(tmp_path):
     for _ in range(3):
         hub._command("hub", {"cmd": "poll", "room": "atlas"})
     assert poll_timers(hub) == [START + hub.config.poll_interval_s]
+
+
+def test_a_room_can_have_its_own_poll_interval(tmp_path):
+    path = tmp_path / "roomink.toml"
+    path.write_text(f'[hub]\ntimezone = "Europe/Berlin"\npoll_interval = 300\n\n'
+                    f'[[rooms]]\nid = "atlas"\ncalendar = "{EXAMPLES / "atlas.ics"}"\n'
+                    f'poll_interval = 60\n\n'
+                    f'[[rooms]]\nid = "borealis"\ncalendar = "{EXAMPLES / "borealis.ics"}"\n')
+    clock = Clock()
+    hub = Hub(parse_config(path.read_text(), path), clock=clock)
+    for room in ("atlas", "borealis"):
+        hub._schedule(clock.now, "poll", room)
+    hub._fire_timers()
+    due = {room: when - START for when, _, action, room in hub._timers if action == "poll"}
+    assert due == {"atlas": 60, "borealis": 300}
+
+
+@pytest.mark.parametrize("value", ["0", "5", "-60", '"fast"'])
+def test_a_room_poll_interval_is_checked(tmp_path, value):
+    path = tmp_path / "roomink.toml"
+    path.write_text(f'[[rooms]]\nid = "atlas"\ncalendar = "a.ics"\npoll_interval = {value}\n')
+    with pytest.raises(UserError, match=r"roomink.toml:4: rooms\[0\].poll_interval: "):
+        parse_config(path.read_text(), path)
