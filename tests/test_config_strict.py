@@ -44,7 +44,8 @@ def after(anchor: str, lines: str) -> str:
     (after('timezone = "Europe/Berlin"', "poll_intervall = 300"),
      "hub.toml:3: hub.poll_intervall: unknown key (known: broker,"),
     (after('id = "atlas"', 'dispaly = "7.5-bwr"'),
-     "hub.toml:6: rooms[0].dispaly: unknown key (known: id, name, display, calendar); "
+     "hub.toml:6: rooms[0].dispaly: unknown key (known: id, name, display, calendar, "
+     "poll_interval); "
      "did you mean 'display'?"),
     (after('room = "atlas"', 'rom = "atlas"'),
      "hub.toml:11: nodes[0].rom: unknown key (known: id, room); did you mean 'room'?"),
