@@ -4,10 +4,14 @@
     ├── SourceUnavailable ── GraphUnavailable   throttled (429), 5xx, network, timeout:
     │                                           retried here; `retry_after` says when to try again
     └── SourceAuthError ──── GraphAuthError     401 / 403 / 404 and token problems: stop and
-                                                tell the admin exactly what to change
+                             │                  tell the admin exactly what to change
+                             └── GraphRejected  one room's request refused otherwise (e.g. 400
+                                                inside a `$batch`): that room only fails
 
 Anything else (a 400 from our own malformed request, unexpected JSON) is a bug: it is
-raised as `GraphBugError` so the hub logs the traceback instead of hiding it.
+raised as `GraphBugError` so the hub logs the traceback instead of hiding it — except for
+one room's answer inside a batch, which becomes that room's `GraphRejected`, so one odd
+mailbox never stops the other rooms.
 """
 
 from __future__ import annotations
@@ -36,8 +40,25 @@ class GraphAuthError(SourceAuthError):
         self.room = room
 
 
+class GraphRejected(GraphAuthError):
+    """Graph refused one room's calendar request with an error we do not expect (e.g. 400).
+
+    Raised for that room only: the others of the batch go on. `str()` is one line naming the
+    room and Graph's code and message, for the hub's log.
+    """
+
+
 class GraphBugError(RuntimeError):
     """Graph rejected a request we built: a bug in roomink, not a setup problem."""
+
+
+def rejected(room: str, status: int, code: str, message: str) -> GraphRejected:
+    """One room's unexpected refusal, with the first line of Graph's message (no trace ids)."""
+    first = (message.splitlines() or [""])[0].strip()[:200]
+    return GraphRejected(f"{room}: Microsoft Graph refused this room's calendar request "
+                         f"({status} {code or 'error'}: {first}); the other rooms are not "
+                         "affected — check the room's address, and report it to roomink if "
+                         "it is right", status, code, room)
 
 
 def read_fix(room: str) -> str:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo
 
+from hub.m365.errors import rejected
 from hub.m365.events import SELECT, events_from_graph
-from hub.m365.graph import GraphClient, SubRequest
+from hub.m365.graph import GraphClient, SubRequest, SubResponse
 from hub.schedule import Event
-from hub.sources.base import SourceError
+from hub.sources.base import SourceError, SourceUnavailable
 
 
 def _iso(when: datetime) -> str:
@@ -74,10 +76,7 @@ class GraphRoomCalendars:
             pending = {}
             for room, resp in zip(order, answers, strict=True):
                 if resp.status != 200 or not isinstance(resp.body, dict):
-                    error = self.client.sub_error(resp, room)
-                    if not isinstance(error, SourceError):
-                        raise error  # a request we built was rejected: a bug, not the room
-                    results[room] = error
+                    results[room] = self._room_error(room, resp)
                     continue
                 items.setdefault(room, []).extend(resp.body.get("value", []))
                 next_link = resp.body.get("@odata.nextLink")
@@ -87,43 +86,94 @@ class GraphRoomCalendars:
                     results[room] = events_from_graph(items.pop(room), self.tz, room)
         return results
 
+    def _room_error(self, room: str, resp: SubResponse) -> SourceError:
+        """The error of one room's failed answer; an unexpected one stays that room's own."""
+        error = self.client.sub_error(resp, room)
+        if isinstance(error, SourceError):
+            return error
+        code, message = resp.error()
+        return rejected(room, resp.status, code, message)
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One room's last result for the group's window, and when it was fetched."""
+
+    result: RoomResult
+    fetched: float
+
 
 class GraphRoomGroup:
     """Lets rooms that the hub polls one by one share a `$batch` refresh.
 
-    The first room asked for a window triggers one `fetch_many` for every room in the group;
-    rooms asked within `max_age` seconds for the same window get that answer. With the hub
-    spreading room polls over its interval, that is one batched refresh per interval instead
-    of one request per room.
+    A room whose answer is older than `max_age` seconds refreshes every room of the group in
+    one `fetch_many`; rooms asked within `max_age` get that answer. With the hub spreading
+    room polls over its interval, that is one batched refresh per interval instead of one
+    request per room. Register every mailbox up front (`add`) so the first poll round is one
+    batch too; a room first seen later is fetched alone, never by refetching the others
+    (that made a cold start quadratic). A room Graph throttled with a `Retry-After` is not
+    asked again until then: it keeps its error, and the hub its last schedule.
     """
 
-    def __init__(self, calendars: GraphRoomCalendars, max_age: float) -> None:
+    def __init__(self, calendars: GraphRoomCalendars, max_age: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.calendars = calendars
         self.max_age = max_age
+        self.clock = clock
         self.rooms: list[str] = []
         self._lock = threading.Lock()
         self._window: tuple[datetime, datetime] | None = None
-        self._fetched = 0.0
-        self._results: dict[str, RoomResult] = {}
+        self._answers: dict[str, _Answer] = {}
+        self._held: dict[str, tuple[float, SourceError]] = {}  # room -> (until, its error)
 
     def add(self, room: str) -> GraphRoomSource:
-        if room not in self.rooms:
-            self.rooms.append(room)
+        room = room.lower()
+        with self._lock:
+            if room not in self.rooms:
+                self.rooms.append(room)
         return GraphRoomSource(self, room)
 
     def get(self, room: str, start: datetime, end: datetime) -> list[Event]:
+        room = room.lower()
         with self._lock:
-            fresh = (self._window == (start, end) and room in self._results
-                     and time.monotonic() - self._fetched < self.max_age)
-            if not fresh:
-                rooms = self.rooms if room in self.rooms else [*self.rooms, room]
-                self._results = self.calendars.fetch_many(rooms, start, end)
-                self._window = (start, end)
-                self._fetched = time.monotonic()
-            result = self._results[room]
+            if room not in self.rooms:
+                self.rooms.append(room)
+            if self._window != (start, end):
+                self._window, self._answers = (start, end), {}
+            now = self.clock()
+            if self._holding(room, now) is None and not self._fresh(room, now):
+                self._refresh(self._due(room, now), start, end, now)
+            result = self._holding(room, now) or self._answers[room].result
         if isinstance(result, Exception):
             raise result
         return list(result)
+
+    def _holding(self, room: str, now: float) -> SourceError | None:
+        """The error of a room Graph told to wait (Retry-After) while that wait lasts."""
+        held = self._held.get(room)
+        return held[1] if held and now < held[0] else None
+
+    def _fresh(self, room: str, now: float) -> bool:
+        answer = self._answers.get(room)
+        return answer is not None and now - answer.fetched < self.max_age
+
+    def _due(self, room: str, now: float) -> list[str]:
+        """Rooms to ask for: all (in step) when `room`'s answer aged, else the new ones."""
+        free = [r for r in self.rooms if self._holding(r, now) is None]
+        if room in self._answers:
+            return free
+        return [r for r in free if r not in self._answers]
+
+    def _refresh(self, rooms: list[str], start: datetime, end: datetime, now: float) -> None:
+        results = self.calendars.fetch_many(rooms, start, end)
+        done = self.clock()
+        for room, result in results.items():
+            self._answers[room] = _Answer(result, now)
+            wait = result.retry_after if isinstance(result, SourceUnavailable) else None
+            if wait:
+                self._held[room] = (done + wait, result)
+            else:
+                self._held.pop(room, None)
 
 
 class GraphRoomSource:

@@ -172,8 +172,9 @@ class GraphAPI:
         hdrs = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
         code = fault.code or {429: "ApplicationThrottled", 503: "ServiceUnavailable",
                               504: "GatewayTimeout"}.get(fault.status, "ErrorInternalServerError")
-        message = ("Application is over its MailboxConcurrency limit." if fault.status == 429
-                   else "The service is temporarily unavailable.")
+        message = fault.message or (
+            "Application is over its MailboxConcurrency limit." if fault.status == 429
+            else "The service is temporarily unavailable.")
         return error(fault.status, code, message, hdrs)
 
     def _route(self, method: str, parts: list[str], query: dict[str, list[str]],

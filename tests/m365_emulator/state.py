@@ -101,6 +101,7 @@ class Fault:
 
     `delay` seconds are slept first (slow Graph); `status=0` means "answer normally after
     the delay". `room` limits it to one mailbox; `envelope=True` hits only `$batch` POSTs.
+    `code` and `message` replace Graph's usual ones for `status`.
     """
 
     path: str = ""
@@ -110,6 +111,7 @@ class Fault:
     delay: float = 0.0
     room: str = ""
     code: str = ""
+    message: str = ""
     envelope: bool = False
 
     def matches(self, path: str, mailbox: str, is_envelope: bool) -> bool:
