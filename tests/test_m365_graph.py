@@ -242,3 +242,36 @@ def test_a_poll_never_sleeps_more_than_its_retry_budget(hub, emu):
         hub.calendars.fetch_one("busy@contoso.com", at(-1), at(24))
     assert slept == [2, 2]
 
+
+def test_throttled_room_keeps_its_error_until_retry_after(emu, client_id, tmp_path):
+    rooms = ["a@contoso.com", "busy@contoso.com"]
+    for room in rooms:
+        emu.tenant.add_room(room)
+        _fill(emu, room, 1)
+    emu.tenant.approve_after_polls = 1
+    m365 = M365Hub(emulator_config(emu, client_id, tmp_path), poll_interval=300,
+                   mailboxes=rooms)
+    m365.client.auth.login(lambda _m: None)
+    clock = [0.0]
+    m365.group.clock = lambda: clock[0]
+    emu.tenant.script(Fault(path="calendarView", room="busy@contoso.com", status=429,
+                            times=99, retry_after=600))
+    a, busy = m365.source("a@contoso.com"), m365.source("busy@contoso.com")
+
+    def asked(room: str) -> int:
+        return len([r for r in emu.tenant.graph_records("calendarView") if r.mailbox == room])
+
+    assert len(a.fetch(at(-1), at(24))) == 1  # 600 s exceed the budget: not slept through
+    with pytest.raises(GraphUnavailable, match="retry in 600 s"):
+        busy.fetch(at(-1), at(24))
+    assert asked("busy@contoso.com") == 1
+    clock[0] = 300  # the next poll round: the others are refreshed, the throttled room waits
+    assert len(a.fetch(at(-1), at(24))) == 1
+    with pytest.raises(GraphUnavailable):
+        busy.fetch(at(-1), at(24))
+    assert (asked("a@contoso.com"), asked("busy@contoso.com")) == (2, 1)
+    emu.tenant.faults.clear()
+    clock[0] = 601  # Retry-After has passed: asked again
+    assert len(busy.fetch(at(-1), at(24))) == 1
+    assert asked("busy@contoso.com") == 2
+    m365.client.session.close()

@@ -1,6 +1,7 @@
 """Microsoft 365 room calendars through Microsoft Graph (delegated user or app-only).
 
-    m365 = M365Hub(M365Config.from_table(toml["m365"]), poll_interval=300)
+    m365 = M365Hub.shared(M365Config.from_table(toml["m365"]), poll_interval=300,
+                          mailboxes=hub_mailboxes(hub_config))   # every room known up front
     source = m365.source("room@contoso.com")   # a hub CalendarSource; rooms share $batch
     source.fetch(start, end)                   # [Event], or raises a SourceError subclass
     m365.calendars.fetch_many(rooms, start, end)   # {room: [Event] | SourceError}
@@ -13,6 +14,8 @@ retries, paging, $batch), events (Graph event -> Event), source (room calendars)
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
+from typing import Any
 
 import requests
 
@@ -26,8 +29,20 @@ from hub.m365.source import GraphRoomCalendars, GraphRoomGroup, GraphRoomSource
 __all__ = [
     "CLOUDS", "AppOnlyAuth", "ConfigError", "DelegatedAuth", "GraphAuthError", "GraphBugError",
     "GraphClient", "GraphRoomCalendars", "GraphRoomGroup", "GraphRoomSource", "GraphUnavailable",
-    "M365Config", "M365Hub", "RoomBooking", "connect", "make_auth", "make_session",
+    "M365Config", "M365Hub", "RoomBooking", "connect", "hub_mailboxes", "make_auth",
+    "make_session",
 ]
+
+
+def hub_mailboxes(hub_config: Any) -> tuple[str, ...]:
+    """The mailbox of every `[[rooms]]` table read through Microsoft 365, lowercased.
+
+    Handing them all to `M365Hub.shared` when it is built makes the first poll round one
+    `$batch` refresh instead of one per room. `hub_config` is a `hub.config.HubConfig`.
+    """
+    return tuple(dict.fromkeys(
+        str(room.calendar.options.get("mailbox", "")).lower() for room in hub_config.rooms
+        if room.calendar.type == "m365" and room.calendar.options.get("mailbox")))
 
 
 def connect(config: M365Config, session: requests.Session | None = None) -> GraphClient:
@@ -44,26 +59,35 @@ class M365Hub:
     """What one hub needs for its Microsoft 365 rooms: one session, one token provider, one
     Graph client, and one batch group so rooms polled one by one share `$batch` refreshes.
 
-    `poll_interval` is the hub's per-room poll interval in seconds.
+    `poll_interval` is the hub's per-room poll interval in seconds; `mailboxes` are the rooms
+    the hub will poll (see `hub_mailboxes`), known to the batch group from the start.
     """
 
     def __init__(self, config: M365Config, poll_interval: float,
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, mailboxes: Iterable[str] = ()) -> None:
         self.config = config
         self.client = connect(config, session)
         self.calendars = GraphRoomCalendars(self.client, config.timezone, config.page_size)
         self.group = GraphRoomGroup(self.calendars, max_age=poll_interval * 0.9)
-        for room in config.rooms:
+        for room in (*config.rooms, *mailboxes):
             self.group.add(room)
 
     @classmethod
-    def shared(cls, config: M365Config, poll_interval: float) -> M365Hub:
-        """One instance per distinct config in this process, so every room shares it."""
+    def shared(cls, config: M365Config, poll_interval: float,
+               mailboxes: Iterable[str] = ()) -> M365Hub:
+        """One instance per distinct config in this process, so every room shares it.
+
+        `mailboxes` join the batch group (of a new or an existing instance).
+        """
+        mailboxes = tuple(mailboxes)
         with _SHARED_LOCK:
             key = (config, poll_interval)
             if key not in _SHARED:
-                _SHARED[key] = cls(config, poll_interval)
-            return _SHARED[key]
+                _SHARED[key] = cls(config, poll_interval, mailboxes=mailboxes)
+            m365 = _SHARED[key]
+        for room in mailboxes:
+            m365.group.add(room)
+        return m365
 
     def source(self, mailbox: str) -> GraphRoomSource:
         return self.group.add(mailbox.lower())
