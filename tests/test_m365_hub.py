@@ -1,6 +1,7 @@
 """The Microsoft 365 source inside the hub: built from the hub config, polled room by room.
 
-Last good schedule kept with one log line per failure, one `$batch` refresh per round.
+Last good schedule kept with one log line per failure, one `$batch` refresh per round, and no
+network needed to start.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hub.calendars import RoomFeed
+from hub.calendars import RoomFeed, make_source
 from hub.config import load_config
 from hub.m365 import M365Hub, hub_mailboxes
 from hub.m365.auth import DelegatedAuth, make_session
 from hub.m365.config import M365Config
+from hub.ports import free_port
 from hub.service import Hub
+from hub.sources.base import SourceUnavailable
 from tests.m365_emulator import NOW, Emulator, Fault, at, emulator_config
 
 pytest_plugins = ["tests.m365_emulator.fixtures"]
@@ -166,3 +169,28 @@ def test_mailboxes_known_up_front_make_the_first_round_one_refresh(emu, client_i
     _poll_round(hub)  # within the interval: nothing asked again
     assert len(emu.tenant.graph_records(r"/\$batch")) == 2
 
+
+def test_unreachable_microsoft_still_starts_the_hub(tmp_path):
+    """No network needed, none used: sign-in and Graph point at a closed local port."""
+    dead = f"https://127.0.0.1:{free_port()}"
+    path = tmp_path / "roomink.toml"
+    path.write_text(f"""[hub]
+timezone = "Europe/Berlin"
+
+[m365]
+client_id = "00000000-0000-0000-0000-000000000001"
+tenant = "contoso.onmicrosoft.com"
+authority = "{dead}/contoso.onmicrosoft.com"
+graph_url = "{dead}"
+token_cache = "{tmp_path}/cache.json"
+timeout = 2
+
+[[rooms]]
+id = "atlas"
+calendar = {{ type = "m365", mailbox = "Atlas@contoso.com" }}
+""")
+    config = load_config(path)
+    source = make_source(config.rooms[0].calendar, config)  # builds nothing yet
+    start = NOW.astimezone(ZoneInfo("Europe/Berlin"))
+    with pytest.raises(SourceUnavailable, match=f"cannot reach {dead}/contoso"):
+        source.fetch(start, start + timedelta(days=1))  # the first poll finds it unreachable
