@@ -128,6 +128,24 @@ def test_actions_need_the_form_token_and_reach_the_hub(running):
     assert "Test screen sent to node node-a" in c.get(ok.headers["location"]).text
 
 
+def test_redraw_now_sends_the_current_screen_again(running):
+    c = client(running)
+    html = c.get("/rooms/atlas").text
+    csrf = re.search(r'action="/nodes/node-a/redraw"><input type="hidden" name="csrf" '
+                     r'value="([0-9a-f]+)"', html).group(1)
+    link = running.hub.links["node-a"]
+    shown, before = link.acked_crc, running.recorder.count("node-a")
+    ok = c.post("/nodes/node-a/redraw", data={"csrf": csrf},
+                headers={"Origin": "http://127.0.0.1:8080"}, follow_redirects=False)
+    assert ok.status_code == 303
+    assert ok.headers["location"] == "/rooms/atlas?done=redraw&node=node-a"
+    # The hub forgets what the node has, so the same picture goes out again (the node is
+    # awake), as a new frame.
+    assert wait_until(lambda: running.recorder.count("node-a") == before + 1)
+    assert wait_until(lambda: link.inflight_crc == shown and link.seq > link.acked_seq)
+    assert "node-a gets its current screen again" in c.get(ok.headers["location"]).text
+
+
 def test_healthz_broker_and_failing_calendar(running):
     c = client(running)
     assert c.get("/healthz").text == "ok\n"  # the broken calendar fails, but not for long
