@@ -94,15 +94,14 @@ class Hub:
             self._keep_schedules(store)
         self.nodes: dict[str, NodeState] = {}
         self.links: dict[str, NodeLink] = store.load_links() if store else {}
-        self.assignments = {n.id: n.room for n in config.nodes}
+        from hub.commands.hubcmd import node_rooms  # the rule `roomink status` shows too
+
+        self.assignments = node_rooms(config, store.assignments() if store else {})
         if store:
             for row in store.load_nodes():
                 self.nodes[row["node_id"]] = NodeState(
                     row["node_id"], row["hello"], row["online"], row["last_seen"],
                     row["status"], row["last_error"])
-            for node_id, room_id in store.assignments().items():
-                if config.room(room_id):
-                    self.assignments.setdefault(node_id, room_id)
         self._inbox: queue.Queue = queue.Queue()
         self._timers: list[tuple[float, int, str, str]] = []
         self._timer_ids = 0

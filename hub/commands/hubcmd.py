@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import pwd
+from collections.abc import Mapping
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
 from hub import topics
-from hub.config import load_config
+from hub.config import HubConfig, load_config
 from hub.errors import UserError
 from hub.security.hubaccount import with_hub_account
 from hub.state import StateStore
@@ -31,6 +34,43 @@ def register(subparsers) -> None:
     p.add_argument("room")
     p.add_argument("--config", "-c", default="roomink.toml")
     p.set_defaults(func=assign)
+
+
+def node_rooms(config: HubConfig, saved: Mapping[str, str]) -> dict[str, str]:
+    """Which room each node shows: the one rule the hub and `roomink status` both follow.
+
+    A room saved by `roomink assign` (or `roomink flash --room`) wins over the config's
+    `[[nodes]]` entry: it was typed after the config was written, and it is how an admin moves
+    a sign without editing the file and restarting. A saved room the config no longer has is
+    ignored, so the node falls back to its `[[nodes]]` entry, or to its pairing screen.
+    """
+    rooms = {node.id: node.room for node in config.nodes}
+    rooms.update((node, room) for node, room in saved.items() if config.room(room) is not None)
+    return rooms
+
+
+def open_state(config: HubConfig, command: str) -> StateStore:
+    """The hub's state file, opened only as the user the hub runs as.
+
+    Opened by root, SQLite would create a root-owned hub.sqlite (or -wal file) that the
+    service, running as its own user, can then no longer write: refuse, and say how instead.
+    """
+    state_dir = Path(config.state_dir)
+    path = state_dir / "hub.sqlite"
+    existing = next((p for p in (path, state_dir) if p.exists()), None)
+    if os.geteuid() == 0 and existing is not None and existing.stat().st_uid != 0:
+        owner = _user_name(existing.stat().st_uid)
+        raise UserError(f"{existing} belongs to user {owner}: run this as that user, e.g. "
+                        f"sudo -u {owner} roomink {command} -c {Path(config.path).resolve()} (as "
+                        "root it could leave root-owned state files the hub cannot write)")
+    return StateStore(path)
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"#{uid}"
 
 
 def publish(broker_url: str, topic: str, payload: bytes, timeout: float = 5.0,
@@ -76,7 +116,7 @@ def assign(args: argparse.Namespace) -> int:
         raise UserError(f"no room {args.room!r} in {args.config} (rooms: {known})")
     if not topics.valid_node_id(args.node):
         raise UserError(f"{args.node!r} is not a node id (1-32 of a-z, 0-9, -)")
-    StateStore(config.state_dir / "hub.sqlite").assign(args.node, args.room)
+    open_state(config, "assign ...").assign(args.node, args.room)
     try:
         send(args, {"cmd": "assign", "node": args.node, "room": args.room})
     except UserError:

@@ -1,16 +1,27 @@
-"""`roomink status`: rooms and nodes as the hub last saw them (read from its state file)."""
+"""`roomink status`: rooms and nodes as the hub last saw them (read from its state file).
+
+Calendar health is not in the state file (the hub keeps it in memory), so when the config has
+a `[web]` table, status asks the running hub's dashboard for it.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
+import urllib.error
+import urllib.request
+from collections import Counter
 
-from hub.config import load_config
-from hub.state import StateStore
+from hub.commands.hubcmd import node_rooms, open_state
+from hub.config import HubConfig, load_config
+from hub.errors import UserError
+
+UNKNOWN = "?"
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("status", help="table of rooms and nodes")
+    p = subparsers.add_parser("status", help="tables of rooms and nodes")
     p.add_argument("--config", "-c", default="roomink.toml")
     p.set_defaults(func=run)
 
@@ -18,11 +29,15 @@ def register(subparsers) -> None:
 def _ago(ts: float | None) -> str:
     if ts is None:
         return "never"
-    seconds = int(time.time() - ts)
+    return _span(time.time() - ts) + " ago"
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def table(rows: list[list[str]]) -> str:
@@ -31,10 +46,78 @@ def table(rows: list[list[str]]) -> str:
                      for r in rows)
 
 
-def run(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
-    store = StateStore(config.state_dir / "hub.sqlite")
-    assignments = {n.id: n.room for n in config.nodes} | store.assignments()
+def dashboard_url(config: HubConfig) -> tuple[str, str | None] | None:
+    """Where this machine reaches the hub's dashboard, and its token; None without `[web]`."""
+    from hub.web.config import parse_web_config
+
+    web = parse_web_config(config)
+    if web is None:
+        return None
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(web.host, web.host)
+    host = f"[{host}]" if ":" in host else host
+    return f"http://{host}:{web.port}", web.token
+
+
+def live_calendars(config: HubConfig, timeout: float = 3.0) -> tuple[dict[str, dict] | None, str]:
+    """Each room's `calendar` entry from the running hub's /api/status, and a note saying where
+    calendar errors came from (or why they are unknown)."""
+    try:
+        found = dashboard_url(config)
+    except UserError as exc:
+        return None, f"calendar errors: unknown, {exc}"
+    if found is None:
+        return None, ("calendar errors: unknown, the hub keeps them in memory; with a [web] "
+                      "table status reads them from the running hub")
+    base, token = found
+    request = urllib.request.Request(f"{base}/api/status")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # this machine
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            rooms = json.load(response)["rooms"]
+        calendars = {room["id"]: room["calendar"] for room in rooms}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        return None, (f"calendar errors: unknown, the hub's dashboard at {base} did not answer "
+                      f"({reason}); is `roomink run` running?")
+    return calendars, f"calendar errors: from the running hub's dashboard at {base}"
+
+
+def calendar_problem(calendar: dict | None) -> str:
+    """'failing 42m: <error>' from one room's /api/status calendar entry; '' while it works."""
+    if calendar is None:
+        return UNKNOWN
+    error = calendar.get("error")
+    if not error:
+        return ""
+    failing_for = calendar.get("failing_for_s")
+    return f"failing {_span(failing_for)}: {error}" if isinstance(failing_for, int) else error
+
+
+def room_rows(config: HubConfig, rooms_of_nodes: dict[str, str],
+              calendars: dict[str, dict] | None) -> list[list[str]]:
+    counts = Counter(rooms_of_nodes.values())
+    rows = [["ROOM", "NAME", "DISPLAY", "CALENDAR", "NODES", "CALENDAR ERROR"]]
+    for room in config.rooms:
+        calendar = calendars.get(room.id) if calendars is not None else None
+        rows.append([room.id, room.name, room.display, room.calendar.type,
+                     str(counts[room.id]), calendar_problem(calendar)])
+    return rows
+
+
+def node_rows(config: HubConfig, store, rooms_of_nodes: dict[str, str]) -> list[list[str]]:
+    """One row per node the hub has seen or a room is assigned to; a room that differs from
+    the config's `[[nodes]]` entry (a `roomink assign` won) says so."""
+    configured = {n.id: n.room for n in config.nodes}
+
+    def room_of(node_id: str) -> str:
+        room = rooms_of_nodes.get(node_id)
+        if room is None:
+            return "(unassigned)"
+        was = configured.get(node_id)
+        return f"{room} (assigned; config: {was})" if was not in (None, room) else room
+
     links = store.load_links()
     rows = [["NODE", "ROOM", "ONLINE", "LAST SEEN", "BATTERY", "RSSI", "FW", "FRAME", "ERROR"]]
     seen = set()
@@ -46,14 +129,30 @@ def run(args: argparse.Namespace) -> int:
         frame = f"{link.acked_seq}/{link.seq}" if link else "-"
         battery = status.get("battery_mv")
         rssi = status.get("rssi")
-        rows.append([node_id, assignments.get(node_id, "(unassigned)"),
+        rows.append([node_id, room_of(node_id),
                      "yes" if node["online"] else "no", _ago(node["last_seen"]),
                      f"{battery / 1000:.2f} V" if isinstance(battery, int | float) else "-",
                      f"{rssi} dBm" if isinstance(rssi, int) else "-", str(hello.get("fw", "-")),
                      frame, node["last_error"] or ""])
-    for node_id, room in assignments.items():
+    for node_id in rooms_of_nodes:
         if node_id not in seen:
-            rows.append([node_id, room, "no", "never", "-", "-", "-", "-", ""])
-    print(f"{len(config.rooms)} rooms, {len(rows) - 1} nodes  (frame = acked/sent)")
-    print(table(rows))
+            rows.append([node_id, room_of(node_id), "no", "never", "-", "-", "-", "-", ""])
+    return rows
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    store = open_state(config, "status")
+    try:
+        rooms_of_nodes = node_rooms(config, store.assignments())
+        nodes = node_rows(config, store, rooms_of_nodes)
+    finally:
+        store.close()
+    calendars, note = live_calendars(config)
+    print(f"{len(config.rooms)} rooms, {len(nodes) - 1} nodes")
+    print(table(room_rows(config, rooms_of_nodes, calendars)))
+    print(note)
+    print()
+    print(table(nodes))
+    print("(frame = acked/sent)")
     return 0
