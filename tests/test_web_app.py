@@ -154,9 +154,26 @@ def test_healthz_broker_and_failing_calendar(running):
     assert response.status_code == 503
     assert response.text.startswith("calendar broken: failing for 31m: ")
     assert "file not found" in response.text
-    running.broker_up = False
-    assert "broker: the hub is not connected" in c.get("/healthz").text
     assert c.get("/api/status").json()["healthy"] is False
+
+
+def test_healthz_reports_the_broker_only_after_its_threshold(running):
+    c = client(running)
+    running.broker_up = False
+    assert c.get("/healthz").text == "ok\n"  # a broker restart: the hub reconnects by itself
+    status = c.get("/api/status").json()
+    assert status["broker_connected"] is False and status["healthy"] is True
+    running.now += running.web.broker_failing_after - 1
+    assert c.get("/healthz").status_code == 200
+    running.now += 1
+    response = c.get("/healthz")
+    assert response.status_code == 503
+    assert response.text == "broker: the hub is not connected to the MQTT broker (for 2m)\n"
+    running.broker_up = True  # reconnected: the next outage is timed afresh
+    assert c.get("/healthz").status_code == 200
+    running.broker_up = False
+    running.now += running.web.broker_failing_after - 1
+    assert c.get("/healthz").status_code == 200
 
 
 def test_remote_clients_need_the_token(tmp_path):
@@ -222,7 +239,7 @@ class PhonePages:
 
 
 def test_features_add_routes_public_paths_and_links(tmp_path):
-    web = WebConfig(host="127.0.0.1", port=0, token=TOKEN)
+    web = WebConfig(host="127.0.0.1", port=0, token=TOKEN, broker_failing_after=0)
     with HubUnderTest(tmp_path, web) as running:
         feature = running.feature
         app = SimpleNamespace(hub=running.hub, features=[PhonePages(), feature], transport=None)

@@ -14,7 +14,7 @@ from hub.config import HubConfig, _Validator
 DEFAULT_LISTEN = "127.0.0.1:8080"
 MIN_TOKEN_LENGTH = 16
 KEYS = ("listen", "token", "token_file", "low_battery_mv", "calendar_failing_after",
-        "localhost_needs_token")
+        "broker_failing_after", "localhost_needs_token")
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,9 @@ class WebConfig:
     low_battery_mv: int = 3500
     # /healthz fails once a room's calendar has been failing for this many seconds.
     calendar_failing_after: int = 1800
+    # ... and once the hub has been cut off from its MQTT broker this long. paho reconnects by
+    # itself (after 1 s, backing off to 30 s), so a broker restart alone does not page anyone.
+    broker_failing_after: int = 120
     # With a reverse proxy on the same machine every client looks local: then set this.
     localhost_needs_token: bool = False
 
@@ -69,8 +72,13 @@ def parse_web_config(config: HubConfig) -> WebConfig | None:
                           WebConfig.calendar_failing_after)
     if failing_after < 0:
         v.fail("web.calendar_failing_after", f"{failing_after}: seconds, 0 or more")
+    broker_after = v.get(table, "broker_failing_after", int, "web",
+                         WebConfig.broker_failing_after)
+    if broker_after < 0:
+        v.fail("web.broker_failing_after", f"{broker_after}: seconds, 0 or more")
     needs_token = v.get(table, "localhost_needs_token", bool, "web", False)
     if needs_token and token is None:
         v.fail("web.localhost_needs_token", "needs web.token or web.token_file")
     return WebConfig(host=host, port=port, token=token, low_battery_mv=low,
-                     calendar_failing_after=failing_after, localhost_needs_token=needs_token)
+                     calendar_failing_after=failing_after, broker_failing_after=broker_after,
+                     localhost_needs_token=needs_token)

@@ -29,6 +29,8 @@ class Context:
     broker_up: Callable[[], bool] = lambda: True
     # Features add links to the page header: (label, path).
     nav: list[tuple[str, str]] = field(default_factory=list)
+    # When a request first found the broker link down (hub clock); None while it is up.
+    broker_down_since: float | None = field(default=None, init=False)
 
     @property
     def config(self):
@@ -36,6 +38,21 @@ class Context:
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.hub.clock(), UTC).astimezone(self.config.tz)
+
+    def broker_down_for(self) -> float | None:
+        """Seconds the broker link has been down, None while it is up.
+
+        Only `broker_up()` is known, not when the link dropped: the outage is timed from the
+        first request that finds it down (monitoring polls /healthz, the grid reloads each
+        minute), so /healthz fails at most one polling interval late.
+        """
+        now = self.hub.clock()
+        if self.broker_up():
+            self.broker_down_since = None
+            return None
+        if self.broker_down_since is None:
+            self.broker_down_since = now
+        return now - self.broker_down_since
 
 
 def _iso(value: datetime | float | None) -> str | None:
@@ -170,8 +187,10 @@ def history_view(ctx: Context, node_id: str, days: int = 30) -> dict:
 def health(ctx: Context) -> list[str]:
     """Problems that should page someone; empty when the hub is healthy."""
     problems = []
-    if not ctx.broker_up():
-        problems.append("broker: the hub is not connected to the MQTT broker")
+    down_for = ctx.broker_down_for()
+    if down_for is not None and down_for >= ctx.web.broker_failing_after:
+        problems.append(f"broker: the hub is not connected to the MQTT broker (for "
+                        f"{ago(down_for).removesuffix(' ago')})")
     now_ts = ctx.hub.clock()
     limit = ctx.web.calendar_failing_after
     for room in ctx.config.rooms:
