@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hub.broker import EmbeddedBroker
 from hub.config import HubConfig
+from hub.errors import UserError
 from hub.features import load_features
 from hub.security.hubaccount import with_hub_account
 from hub.service import Hub
@@ -16,6 +17,11 @@ from hub.state import StateStore
 from hub.transport import BrokerAddress, MqttTransport
 
 log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(UserError):
+    """The hub could not reach its MQTT broker at start. Unlike a config mistake, this may
+    heal by itself (a broker still booting, the network not up yet): worth a retry."""
 
 
 class HubApp:
@@ -56,7 +62,10 @@ class HubApp:
                                        prefix=self.config.prefix, client_id=self.client_id)
         self.transport.extra_subscriptions.append(f"{self.config.prefix}/hub/cmd")
         self.transport.on_other = self._on_command
-        self.transport.start()
+        try:
+            self.transport.start()
+        except UserError as exc:
+            raise BrokerUnavailable(str(exc)) from None
         self.hub.publisher = self.transport
         self.hub.start_polling()
         self._worker.start()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -29,6 +30,32 @@ class _SnapshotSubscriptions(dict):
 
     def items(self):  # type: ignore[override]
         return list(super().items())
+
+
+class _QuietThread(logging.Filter):
+    """Drops log records made on one thread.
+
+    amqtt logs a failed start ("Broker startup failed") with a traceback before `start()` can
+    raise its one-line error; an admin whose mosquitto already has port 1883 should see only
+    that line.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+def _reason(exc: BaseException) -> str:
+    """The OS's words for why the listener failed ("Address already in use"), else the text."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno:
+            return os.strerror(seen.errno)
+        seen = seen.__cause__ or seen.__context__
+    return str(exc)
 
 
 class EmbeddedBroker:
@@ -63,8 +90,9 @@ class EmbeddedBroker:
             raise UserError("embedded MQTT broker did not start in time")
         if self._error:
             raise UserError(f"embedded MQTT broker cannot listen on {self.host}:{self.port} "
-                            f"({self._error}); is another broker using the port? Set "
-                            "[hub] listen or broker = \"mqtt://...\"")
+                            f"({_reason(self._error)}); is another broker (mosquitto?) using "
+                            "the port? Set [hub] listen to a free port, or broker = "
+                            f"\"mqtt://127.0.0.1:{self.port}\" to use that broker")
         log.info("embedded MQTT broker listening on %s", self.url)
 
     def _run(self) -> None:
@@ -94,12 +122,17 @@ class EmbeddedBroker:
         broker = Broker(config)
         broker._subscriptions = _SnapshotSubscriptions()
         self._broker = broker
+        quiet = _QuietThread()
+        amqtt_log = logging.getLogger("amqtt.broker")
+        amqtt_log.addFilter(quiet)
         try:
             await broker.start()
-        except BaseException as exc:  # reported to start()'s caller
+        except BaseException as exc:  # reported to start()'s caller, in one line
             self._error = exc
             self._started.set()
             return
+        finally:
+            amqtt_log.removeFilter(quiet)
         self._started.set()
         await self._stop.wait()
         await broker.shutdown()
@@ -118,6 +151,9 @@ class EmbeddedBroker:
 
     def stop(self) -> None:
         if self._loop and self._stop:
-            self._loop.call_soon_threadsafe(self._stop.set)
+            try:
+                self._loop.call_soon_threadsafe(self._stop.set)
+            except RuntimeError:  # the loop already ended: a failed start, or stopped twice
+                pass
         if self._thread:
             self._thread.join(timeout=10)

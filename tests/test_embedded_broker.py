@@ -33,3 +33,29 @@ def test_subscribe_during_broadcast_loses_nothing():
         for c in [*clients, publisher]:
             c.close()
         broker.stop()
+
+
+def test_a_taken_port_is_one_clear_error_without_amqtt_traceback(caplog):
+    import logging
+    import socket
+
+    import pytest
+
+    from hub.errors import UserError
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    broker = EmbeddedBroker("127.0.0.1", port)
+    try:
+        with caplog.at_level(logging.DEBUG), pytest.raises(UserError) as raised:
+            broker.start()
+    finally:
+        taken.close()
+        broker.stop()
+    assert str(raised.value).startswith(f"embedded MQTT broker cannot listen on 127.0.0.1:{port} "
+                                        "(Address already in use); is another broker")
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    # Only that start was quieted: the next broker's errors reach the log again.
+    assert not logging.getLogger("amqtt.broker").filters

@@ -6,9 +6,15 @@ import argparse
 import json
 import logging
 import signal
+import sys
 
-from hub.app import HubApp
+from hub.app import BrokerUnavailable, HubApp
 from hub.config import load_config
+
+# sysexits.h EX_TEMPFAIL. A config mistake (or a port taken) exits 2, which
+# tools/roomink.service does not restart: it would fail the same way forever. A broker that is
+# not reachable yet may be next time, so that exits 75, which systemd restarts.
+EXIT_RETRY = 75
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,7 +43,11 @@ def run(args: argparse.Namespace) -> int:
     app = HubApp(load_config(args.config), broker_url=args.broker)
     signal.signal(signal.SIGTERM, lambda *_: app.stopping.set())
     signal.signal(signal.SIGINT, lambda *_: app.stopping.set())
-    app.start()
+    try:
+        app.start()
+    except BrokerUnavailable as exc:
+        print(f"roomink: error: {exc}", file=sys.stderr)
+        return EXIT_RETRY
     try:
         app.wait()
     finally:
