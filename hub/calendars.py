@@ -34,7 +34,7 @@ def make_source(calendar: CalendarConfig, config: HubConfig) -> CalendarSource:
 
 
 def _m365_source(calendar: CalendarConfig, config: HubConfig) -> CalendarSource:
-    from hub.m365 import M365Hub
+    from hub.m365 import M365Hub, hub_mailboxes, hub_poll_interval
     from hub.m365.config import ConfigError as M365ConfigError
     from hub.m365.config import M365Config
 
@@ -53,7 +53,11 @@ def _m365_source(calendar: CalendarConfig, config: HubConfig) -> CalendarSource:
         raise UserError(f"{config.path}: {exc}") from None
     # msal fetches the authority's metadata when its app is built: do that on the first
     # poll, so a hub started while Microsoft is unreachable runs and keeps retrying.
-    return LazySource(lambda: M365Hub.shared(m365, config.poll_interval_s).source(mailbox))
+    # Every Microsoft 365 room joins the batch group up front: the first poll round is then
+    # one $batch refresh (20 rooms a request), not one request per room.
+    mailboxes = hub_mailboxes(config)
+    interval = hub_poll_interval(config)
+    return LazySource(lambda: M365Hub.shared(m365, interval, mailboxes).source(mailbox))
 
 
 class LazySource:

@@ -139,8 +139,6 @@ def test_first_poll_round_asks_each_room_once(emu, client_id, tmp_path):
     assert all(len(feed.schedule.events) == 1 for feed in hub.feeds.values())
 
 
-@pytest.mark.xfail(strict=True, reason="needs hub/calendars.py to hand every m365 mailbox to "
-                   "M365Hub.shared(..., mailboxes=hub_mailboxes(config)); then drop this mark")
 def test_first_poll_round_is_one_batched_refresh(emu, client_id, tmp_path):
     rooms = [f"room-{i:02d}@contoso.com" for i in range(25)]
     for room in rooms:

@@ -86,7 +86,7 @@ def m365_writers(config, feeds: dict) -> dict[str, M365Writer]:
     table = config.tables.get("m365")
     if not rooms or table is None:
         return {}
-    from hub.m365 import M365Hub
+    from hub.m365 import M365Hub, hub_poll_interval
     from hub.m365.config import M365Config
 
     # The same config the hub's sources were built from (hub.calendars), so M365Hub.shared
@@ -95,7 +95,7 @@ def m365_writers(config, feeds: dict) -> dict[str, M365Writer]:
     if not m365.booking:
         return {}
     def booking_for(mailbox: str) -> Callable[[], RoomBooking]:
-        return lambda: M365Hub.shared(m365, config.poll_interval_s).booking(mailbox)
+        return lambda: M365Hub.shared(m365, hub_poll_interval(config)).booking(mailbox)
 
     return {room.id: M365Writer(feeds[room.id].source,
                                 booking_for(str(room.calendar.options["mailbox"])))

@@ -45,6 +45,14 @@ def hub_mailboxes(hub_config: Any) -> tuple[str, ...]:
         if room.calendar.type == "m365" and room.calendar.options.get("mailbox")))
 
 
+def hub_poll_interval(hub_config: Any) -> float:
+    """How old a batched answer may be: the shortest poll interval of the Microsoft 365 rooms
+    (a room's own `poll_interval`, else the hub's), so a faster room is really polled faster.
+    The hub's sources and its booking writer must pass the same value to share one client."""
+    return min((hub_config.poll_interval_for(room.id) for room in hub_config.rooms
+                if room.calendar.type == "m365"), default=hub_config.poll_interval_s)
+
+
 def connect(config: M365Config, session: requests.Session | None = None) -> GraphClient:
     """A Graph client with the token provider `config.auth` asks for."""
     session = session or make_session(config)
