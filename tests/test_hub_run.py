@@ -104,8 +104,15 @@ def test_run_enforces_accounts_once_nodes_are_registered(tmp_path):
         result = roomink("draw", "node-a", "Signed test", "-c", str(config))
         assert result.returncode == 0, result.stderr
         assert wait_until(lambda: node.frames == 2), "draw did not reach the node"
+
+        # `roomink flash --room` tells the running hub too, as the hub's account
+        from hub.commands.flash import assign
+        from hub.config import load_config
+
+        assert assign(load_config(config), "node-a", "atlas") == "assigned to room atlas"
     finally:
         node.stop()
         code = hub.stop()
     assert code == 0, hub.log
     assert creds.password not in hub.log
+    assert "node node-a assigned to room atlas" in hub.log

@@ -103,7 +103,9 @@ def assign(hub: HubConfig, node_id: str, room: str) -> str:
     StateStore(hub.state_dir / "hub.sqlite").assign(node_id, room)
     command = {"cmd": "assign", "node": node_id, "room": room}
     try:
-        publish(hub.broker_url, f"{hub.prefix}/hub/cmd", json.dumps(command).encode())
+        # as the hub's account: a broker that enforces accounts refuses anonymous clients
+        publish(hub.broker_url, f"{hub.prefix}/hub/cmd", json.dumps(command).encode(),
+                state_dir=hub.state_dir)
     except UserError:
         return f"assigned to room {room} (the hub applies it when it next starts)"
     return f"assigned to room {room}"
