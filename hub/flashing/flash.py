@@ -42,9 +42,7 @@ from hub.flashing.steps import Step, StepRunner
 from hub.flashing.tools import Redactor, ToolRunner, classify
 from hub.provisioning import NodeCredentials, ProvisioningStore, generate_node_id
 from hub.security.hubaccount import with_hub_account
-from hub.security.mosquitto_files import CONF as MOSQUITTO_CONF
-from hub.security.mosquitto_files import write_mosquitto_files
-from hub.security.tls import TlsFiles
+from hub.security.mosquitto_files import rewrite_remembered
 from hub.transport import BrokerAddress
 
 CHIP_NAMES = {"ESP32": "esp32", "ESP32-S2": "esp32s2", "ESP32-S3": "esp32s3",
@@ -259,17 +257,7 @@ class Flasher:
         """Where `roomink acl` wrote mosquitto's password file and ACL, rewrite them with the
         registry as it is now (as `roomink revoke` does); the embedded broker needs nothing.
         The folder is the one `roomink acl -o DIR` remembered: the one mosquitto includes."""
-        from hub.security.mosquitto_files import last_dir
-
-        state = Path(self.opts.hub.state_dir)
-        out = last_dir(state)
-        if not (out / MOSQUITTO_CONF).exists():
-            return False
-        tls = TlsFiles(state / "tls")
-        write_mosquitto_files(state, out, self.opts.hub.prefix,
-                              {"cafile": str(tls.ca), "certfile": str(tls.cert),
-                               "keyfile": str(tls.key)} if tls.cert.exists() else None)
-        return True
+        return rewrite_remembered(self.opts.hub.state_dir, self.opts.hub.prefix) is not None
 
     def copy(self) -> str:
         bundle = self.bundle
