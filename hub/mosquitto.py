@@ -25,7 +25,9 @@ def find_mosquitto() -> str:
 class Mosquitto:
     """A private mosquitto instance on a free port; `restart()` keeps its persistence."""
 
-    def __init__(self, workdir: Path, extra_conf: str = "") -> None:
+    def __init__(self, workdir: Path, extra_conf: str = "", max_queued: int = 1000) -> None:
+        """`max_queued`: QoS 1 messages mosquitto queues per client before it drops more
+        (mosquitto's own default; 0: no limit, for floods that must all arrive)."""
         self.workdir = workdir
         self.port = free_port()
         self.conf = workdir / "mosquitto.conf"
@@ -34,7 +36,7 @@ class Mosquitto:
             "allow_anonymous true\n"
             "persistence true\n"
             f"persistence_location {workdir}/\n"
-            "max_queued_messages 1000\n"
+            f"max_queued_messages {max_queued}\n"
             f"log_dest file {workdir}/mosquitto.log\n"
             # As root, mosquitto would drop to user "mosquitto", who cannot write here.
             + ("user root\n" if os.geteuid() == 0 else "")
