@@ -179,7 +179,7 @@ class CalendarIndex:
                 continue
             problem, steps = rule_problem(component, end, self.tz, budget[0])
             if problem:
-                if budget[0] < MAX_RULE_STEPS:
+                if budget[0] < MAX_RULE_STEPS and steps > budget[0]:  # a cost, not a flaw
                     problem += "; the calendar's recurrence budget is used up"
                 return problem
             budget[0] -= steps
