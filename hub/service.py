@@ -12,11 +12,13 @@ import heapq
 import json
 import logging
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from hub import topics
@@ -36,8 +38,6 @@ from renderer.profiles import PROFILES, DisplayProfile, get_profile
 log = logging.getLogger(__name__)
 
 TEST_SCREEN_SECONDS = 15 * 60
-# A room's unchanged calendar data is saved again (for its fetch time) at most this often.
-SCHEDULE_SAVE_S = 600
 
 
 def _source_key(calendar: CalendarConfig) -> str:
@@ -112,28 +112,20 @@ class Hub:
     def _keep_schedules(self, store: StateStore) -> None:
         """Restore each room's last good calendar data and save new data as it comes, so a
         hub restarted while a calendar is down still shows the meetings it knew."""
-        saved: dict[str, tuple[tuple, float]] = {}
         for room in self.config.rooms:
-            feed = self.feeds[room.id]
-            source = _source_key(room.calendar)
+            feed, source = self.feeds[room.id], _source_key(room.calendar)
             restored = store.load_schedule(room.id, source)
             if restored:
                 feed.restore(*restored)
-                saved[room.id] = (feed.schedule.events, restored[0].timestamp())
+            feed.on_fetched = partial(self._save_schedule, store, room.id, source)
 
-            def save(schedule: RoomSchedule, room_id: str = room.id, source: str = source) -> None:
-                fetched = schedule.fetched_at.timestamp() if schedule.fetched_at else 0.0
-                events, at = saved.get(room_id, ((), float("-inf")))
-                if schedule.events == events and fetched - at < SCHEDULE_SAVE_S:
-                    return  # unchanged: saving the newer fetch time can wait
-                try:
-                    store.save_schedule(room_id, source, schedule.fetched_at, schedule.events)
-                except Exception as exc:  # the screen matters more than the copy on disk
-                    self._warn.warning(room_id, "save-schedule", "room %s: cannot save its "
-                                       "calendar data in the state file: %s", room_id, exc)
-                    return
-                saved[room_id] = (schedule.events, fetched)
-            feed.on_fetched = save
+    def _save_schedule(self, store: StateStore, room_id: str, source: str,
+                       schedule: RoomSchedule) -> None:
+        try:
+            store.save_schedule(room_id, source, schedule.fetched_at, schedule.events)
+        except (sqlite3.Error, OSError) as exc:  # the screen matters more than the disk copy
+            self._warn.warning(room_id, "save-schedule", "room %s: cannot save its calendar "
+                               "data in the state file: %s", room_id, exc)
 
     @property
     def publisher(self) -> Publisher | None:

@@ -17,6 +17,9 @@ import cbor2
 from hub.delivery import NodeLink
 from hub.schedule import Event
 
+# A room's unchanged calendar data is saved again (for its newer fetch time) at most this often.
+SCHEDULE_SAVE_S = 600
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS links (
     node_id TEXT PRIMARY KEY,
@@ -72,6 +75,7 @@ class StateStore:
     def __init__(self, path: str | Path) -> None:
         self._db = open_db(path, SCHEMA)
         self._lock = threading.Lock()
+        self._saved_schedules: dict[str, tuple[tuple[Event, ...], float]] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -129,12 +133,18 @@ class StateStore:
                       events: tuple[Event, ...]) -> None:
         """The room's last good calendar data, so a hub restarted during a calendar outage
         still shows the meetings (not "no calendar data"). `source` identifies the room's
-        calendar settings: data from other settings is never restored."""
+        calendar settings: data from other settings is never restored. Unchanged events are
+        written again only every `SCHEDULE_SAVE_S`, for their newer fetch time: most polls
+        change nothing."""
+        last = self._saved_schedules.get(room_id)
+        if last and last[0] == events and fetched_at.timestamp() - last[1] < SCHEDULE_SAVE_S:
+            return
         rows = [[e.start.isoformat(), e.end.isoformat(), e.subject, e.organizer, e.all_day,
                  e.private, e.busy, e.uid] for e in events]
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO schedules VALUES (?, ?, ?, ?)",
                              (room_id, source, fetched_at.timestamp(), json.dumps(rows)))
+        self._saved_schedules[room_id] = (events, fetched_at.timestamp())
 
     def load_schedule(self, room_id: str, source: str) -> tuple[datetime, list[Event]] | None:
         """(fetched_at in UTC, events) saved for the room with the same `source`, or None."""
@@ -149,4 +159,5 @@ class StateStore:
                       for r in json.loads(row[1])]
         except (ValueError, TypeError, IndexError):  # damaged row: as if never saved
             return None
+        self._saved_schedules[room_id] = (tuple(events), row[0])
         return datetime.fromtimestamp(row[0], UTC), events
