@@ -6,7 +6,7 @@ import difflib
 import re
 import socket
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -88,6 +88,19 @@ class HubConfig:
 
     def room(self, room_id: str) -> RoomConfig | None:
         return next((r for r in self.rooms if r.id == room_id), None)
+
+    def node_rooms(self, saved: Mapping[str, str]) -> dict[str, str]:
+        """Which room each node shows: the one rule the hub and `roomink status` both follow.
+
+        A room saved by `roomink assign` (or `roomink flash --room`) wins over the config's
+        `[[nodes]]` entry: it was typed after the config was written, and it is how an admin
+        moves a sign without editing the file and restarting. A saved room the config no
+        longer has is ignored, so the node falls back to its `[[nodes]]` entry, or to its
+        pairing screen.
+        """
+        rooms = {node.id: node.room for node in self.nodes}
+        rooms.update((node, room) for node, room in saved.items() if self.room(room) is not None)
+        return rooms
 
     def poll_interval_for(self, room_id: str) -> int:
         """Seconds between polls of the room's calendar: its own setting, else the hub's."""

@@ -94,9 +94,7 @@ class Hub:
             self._keep_schedules(store)
         self.nodes: dict[str, NodeState] = {}
         self.links: dict[str, NodeLink] = store.load_links() if store else {}
-        from hub.commands.hubcmd import node_rooms  # the rule `roomink status` shows too
-
-        self.assignments = node_rooms(config, store.assignments() if store else {})
+        self.assignments = config.node_rooms(store.assignments() if store else {})
         if store:
             for row in store.load_nodes():
                 self.nodes[row["node_id"]] = NodeState(

@@ -8,7 +8,6 @@ import shutil
 import pytest
 
 from hub.cli import main
-from hub.commands.hubcmd import node_rooms
 from hub.config import load_config
 from hub.service import Hub
 from hub.state import StateStore
@@ -47,7 +46,7 @@ def test_a_saved_assignment_wins_and_hub_and_status_agree(tmp_path, capsys):
     store.assign("node-c", "broken")  # a node the config does not list
     store.close()
     expected = {"node-a": "borealis", "node-b": "borealis", "node-c": "broken"}
-    assert node_rooms(config, {"node-a": "borealis", "node-b": "gone", "node-c": "broken"}) == (
+    assert config.node_rooms({"node-a": "borealis", "node-b": "gone", "node-c": "broken"}) == (
         expected)
 
     # What the hub does after a restart...

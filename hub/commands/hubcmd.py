@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 import pwd
-from collections.abc import Mapping
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
@@ -34,19 +33,6 @@ def register(subparsers) -> None:
     p.add_argument("room")
     p.add_argument("--config", "-c", default="roomink.toml")
     p.set_defaults(func=assign)
-
-
-def node_rooms(config: HubConfig, saved: Mapping[str, str]) -> dict[str, str]:
-    """Which room each node shows: the one rule the hub and `roomink status` both follow.
-
-    A room saved by `roomink assign` (or `roomink flash --room`) wins over the config's
-    `[[nodes]]` entry: it was typed after the config was written, and it is how an admin moves
-    a sign without editing the file and restarting. A saved room the config no longer has is
-    ignored, so the node falls back to its `[[nodes]]` entry, or to its pairing screen.
-    """
-    rooms = {node.id: node.room for node in config.nodes}
-    rooms.update((node, room) for node, room in saved.items() if config.room(room) is not None)
-    return rooms
 
 
 def open_state(config: HubConfig, command: str) -> StateStore:

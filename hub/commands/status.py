@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 
-from hub.commands.hubcmd import node_rooms, open_state
+from hub.commands.hubcmd import open_state
 from hub.config import HubConfig, load_config
 from hub.errors import UserError
 
@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     store = open_state(config, "status")
     try:
-        rooms_of_nodes = node_rooms(config, store.assignments())
+        rooms_of_nodes = config.node_rooms(store.assignments())
         nodes = node_rows(config, store, rooms_of_nodes)
     finally:
         store.close()
