@@ -19,18 +19,13 @@ def make_source(calendar: CalendarConfig, config: HubConfig) -> CalendarSource:
     """The source a room's `calendar` names; a UserError names the key to fix."""
     if calendar.type == "m365":
         return _m365_source(calendar, config)
-    from hub.config import _Validator
+    from hub.config import fail_room_option
     from hub.sources.factory import OptionError, source_from_options
 
     try:
         return source_from_options(calendar.type, calendar.options, config.tz, config.base_dir)
     except OptionError as exc:  # e.g. a secret's file or variable missing at start-up
-        index = next((i for i, room in enumerate(config.rooms) if room.calendar is calendar),
-                     None)
-        if index is None:
-            raise
-        where = f"rooms[{index}].calendar" + (f".{exc.key}" if exc.key else "")
-        _Validator(config.path, config.text).fail(where, exc.problem)
+        fail_room_option(config, calendar, exc)
 
 
 def _m365_source(calendar: CalendarConfig, config: HubConfig) -> CalendarSource:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 import socket
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hub import topics
-from hub.errors import UserError
+from hub.errors import UserError, did_you_mean
 from hub.sources.factory import OptionError, check_options
 from hub.timing import QuietHours, parse_quiet
 from renderer.profiles import PROFILES
@@ -247,13 +246,6 @@ def split_listen(value: str) -> tuple[str, int] | None:
     return match.group(1) or match.group(2) or "0.0.0.0", int(match.group(3))
 
 
-def did_you_mean(word: str, known: tuple[str, ...], show: Callable[[str], str] = repr) -> str:
-    """"; did you mean 'x'?" for the closest of `known` (`show` formats it), or "" when none
-    is close: most unknown keys are typos of a known one."""
-    close = difflib.get_close_matches(word, known, n=1)
-    return f"; did you mean {show(close[0])}?" if close else ""
-
-
 def _header(name: str) -> str:
     return f"[[{name}]]" if name in ARRAYS else f"[{name}]"
 
@@ -291,11 +283,14 @@ def _entries(v: _Validator, data: dict, name: str, keys: tuple[str, ...]) -> lis
     return entries
 
 
-def _seconds(v: _Validator, hub: dict, key: str, default: int, least: int) -> int:
-    """A [hub] duration of at least `least` seconds (0 would make the hub spin)."""
-    value = v.get(hub, key, int, "hub", default)
-    if value < least:
-        v.fail(f"hub.{key}", f"{value}: seconds, at least {least} (default {default})")
+def _seconds(v: _Validator, table: dict, key: str, default: int | None, least: int,
+             section: str = "hub", default_text: str | None = None) -> int | None:
+    """A duration of at least `least` seconds (0 would make the hub spin); None if unset and
+    `default` is None."""
+    value = v.get(table, key, int, section, default)
+    if value is not None and value < least:
+        v.fail(f"{section}.{key}", f"{value}: seconds, at least {least} "
+               f"(default {default_text or default})")
     return value
 
 
@@ -311,8 +306,21 @@ def _calendar(v: _Validator, room: dict, where: str) -> CalendarConfig:
     try:
         check_options(kind, options)
     except OptionError as exc:
-        v.fail(f"{where}.calendar.{exc.key}" if exc.key else f"{where}.calendar", exc.problem)
+        _fail_option(v, where, exc)
     return CalendarConfig(kind, options)
+
+
+def _fail_option(v: _Validator, where: str, exc: OptionError) -> NoReturn:
+    v.fail(f"{where}.calendar.{exc.key}" if exc.key else f"{where}.calendar", exc.problem)
+
+
+def fail_room_option(config: HubConfig, calendar: CalendarConfig, exc: OptionError) -> NoReturn:
+    """Raise `exc` with the file, line and room of `calendar` in front, as loading does: for
+    problems found only when the source is built (a secret's file or variable missing)."""
+    index = next((i for i, room in enumerate(config.rooms) if room.calendar is calendar), None)
+    if index is None:
+        raise exc
+    _fail_option(_Validator(config.path, config.text), f"rooms[{index}]", exc)
 
 
 def _rooms(v: _Validator, data: dict) -> list[RoomConfig]:
@@ -325,10 +333,8 @@ def _rooms(v: _Validator, data: dict) -> list[RoomConfig]:
             v.fail(f"{where}.display", f"unknown display {display!r} "
                    f"(known: {', '.join(sorted(PROFILES))})")
         calendar = _calendar(v, room, where)
-        interval = v.get(room, "poll_interval", int, where, None)
-        if interval is not None and interval < MIN_POLL_INTERVAL:
-            v.fail(f"{where}.poll_interval", f"{interval}: seconds, at least "
-                   f"{MIN_POLL_INTERVAL} (default: [hub] poll_interval)")
+        interval = _seconds(v, room, "poll_interval", None, MIN_POLL_INTERVAL, where,
+                            "the [hub] poll_interval")
         rooms.append(RoomConfig(room_id, v.get(room, "name", str, where, room_id), calendar,
                                 display, interval))
     ids = [r.id for r in rooms]

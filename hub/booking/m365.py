@@ -94,8 +94,10 @@ def m365_writers(config, feeds: dict) -> dict[str, M365Writer]:
     m365 = M365Config.from_table({"timezone": config.timezone, **table}, config.base_dir)
     if not m365.booking:
         return {}
+    interval = hub_poll_interval(config)  # as hub.calendars: both must share one client
+
     def booking_for(mailbox: str) -> Callable[[], RoomBooking]:
-        return lambda: M365Hub.shared(m365, hub_poll_interval(config)).booking(mailbox)
+        return lambda: M365Hub.shared(m365, interval).booking(mailbox)
 
     return {room.id: M365Writer(feeds[room.id].source,
                                 booking_for(str(room.calendar.options["mailbox"])))

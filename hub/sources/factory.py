@@ -14,13 +14,12 @@ the option to fix; secrets never appear in them.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from hub.errors import UserError
+from hub.errors import UserError, did_you_mean
 from hub.sources.base import CalendarSource, SourceAuthError
 from hub.sources.credentials import read_secret
 
@@ -74,10 +73,8 @@ def _check_keys(kind: str, options: Mapping[str, Any]) -> None:
     allowed = KEYS[kind]
     for key in options:
         if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise OptionError(f"unknown option for type {kind!r} "
-                              f"(known: {', '.join(allowed)}){hint}", key)
+                              f"(known: {', '.join(allowed)}){did_you_mean(key, allowed)}", key)
 
 
 def _given(options: Mapping[str, Any]) -> dict[str, Any]:

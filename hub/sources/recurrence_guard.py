@@ -344,7 +344,7 @@ def steps_after_window(rule: icalendar.vRecur, dtstart: date | datetime, window_
     if never:
         raise ValueError(never)
     start = _in_last_cycles(_wall_clock(window_end.astimezone(tz)))
-    if probe is None or start is None:
+    if start is None:
         return 0
     try:
         found = probe.first(start)
