@@ -49,7 +49,7 @@ def hub_poll_interval(hub_config: Any) -> float:
     """How old a batched answer may be: the shortest poll interval of the Microsoft 365 rooms
     (a room's own `poll_interval`, else the hub's), so a faster room is really polled faster.
     The hub's sources and its booking writer must pass the same value to share one client."""
-    return min((hub_config.poll_interval_for(room.id) for room in hub_config.rooms
+    return min((room.poll_interval_s or hub_config.poll_interval_s for room in hub_config.rooms
                 if room.calendar.type == "m365"), default=hub_config.poll_interval_s)
 
 
@@ -77,8 +77,7 @@ class M365Hub:
         self.client = connect(config, session)
         self.calendars = GraphRoomCalendars(self.client, config.timezone, config.page_size)
         self.group = GraphRoomGroup(self.calendars, max_age=poll_interval * 0.9)
-        for room in (*config.rooms, *mailboxes):
-            self.group.add(room)
+        self.group.add_all((*config.rooms, *mailboxes))
 
     @classmethod
     def shared(cls, config: M365Config, poll_interval: float,
@@ -87,14 +86,13 @@ class M365Hub:
 
         `mailboxes` join the batch group (of a new or an existing instance).
         """
-        mailboxes = tuple(mailboxes)
         with _SHARED_LOCK:
             key = (config, poll_interval)
             if key not in _SHARED:
                 _SHARED[key] = cls(config, poll_interval, mailboxes=mailboxes)
+                return _SHARED[key]
             m365 = _SHARED[key]
-        for room in mailboxes:
-            m365.group.add(room)
+        m365.group.add_all(mailboxes)  # e.g. built first by the booking writer, without them
         return m365
 
     def source(self, mailbox: str) -> GraphRoomSource:
