@@ -51,10 +51,15 @@ def _state(config: HubConfig) -> Path:
     return Path(config.state_dir).resolve()
 
 
+def _out(args: argparse.Namespace, state: Path) -> Path:
+    """Where mosquitto's files go: `-o DIR`, else where `roomink acl` last wrote them."""
+    return Path(args.out).resolve() if args.out else last_dir(state)
+
+
 def acl(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     state = _state(config)
-    out = Path(args.out).resolve() if args.out else last_dir(state)
+    out = _out(args, state)
     written = write_mosquitto_files(state, out, config.prefix, tls_settings(state))
     remember_dir(state, written.directory)
     print(f"wrote {written.directory}/roomink.passwd, roomink.acl, {CONF}: the hub and "
@@ -91,7 +96,7 @@ def revoke(args: argparse.Namespace) -> int:
         raise UserError(f"no node {args.node!r} in {state}/node_credentials.json "
                         "(roomink status lists nodes)")
     print(f"revoked {args.node}: its key and broker password are gone; the hub ignores it")
-    looked_in = Path(args.out).resolve() if args.out else last_dir(state)
+    looked_in = _out(args, state)
     try:
         rewritten = rewrite_remembered(state, config.prefix, looked_in)
     except UserError as exc:

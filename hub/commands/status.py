@@ -16,6 +16,7 @@ from collections import Counter
 from hub.commands.hubcmd import open_state
 from hub.config import HubConfig, load_config
 from hub.errors import UserError
+from hub.web.snapshot import ago, span
 
 UNKNOWN = "?"
 
@@ -27,17 +28,7 @@ def register(subparsers) -> None:
 
 
 def _ago(ts: float | None) -> str:
-    if ts is None:
-        return "never"
-    return _span(time.time() - ts) + " ago"
-
-
-def _span(seconds: float) -> str:
-    seconds = int(seconds)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+    return ago(None if ts is None else time.time() - ts)
 
 
 def table(rows: list[list[str]]) -> str:
@@ -92,7 +83,7 @@ def calendar_problem(calendar: dict | None) -> str:
     if not error:
         return ""
     failing_for = calendar.get("failing_for_s")
-    return f"failing {_span(failing_for)}: {error}" if isinstance(failing_for, int) else error
+    return f"failing {span(failing_for)}: {error}" if isinstance(failing_for, int) else error
 
 
 def room_rows(config: HubConfig, rooms_of_nodes: dict[str, str],

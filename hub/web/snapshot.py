@@ -65,13 +65,16 @@ def _iso(value: datetime | float | None) -> str | None:
 
 def ago(seconds: float | None) -> str:
     """"3m ago" style, for people; the JSON carries the timestamps."""
-    if seconds is None:
-        return "never"
+    return "never" if seconds is None else span(seconds) + " ago"
+
+
+def span(seconds: float) -> str:
+    """"3m", "2h": a duration in its largest whole unit."""
     seconds = max(0, int(seconds))
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def room_state(schedule: RoomSchedule, now: datetime) -> dict:
@@ -190,7 +193,7 @@ def health(ctx: Context) -> list[str]:
     down_for = ctx.broker_down_for()
     if down_for is not None and down_for >= ctx.web.broker_failing_after:
         problems.append(f"broker: the hub is not connected to the MQTT broker (for "
-                        f"{ago(down_for).removesuffix(' ago')})")
+                        f"{span(down_for)})")
     now_ts = ctx.hub.clock()
     limit = ctx.web.calendar_failing_after
     for room in ctx.config.rooms:
@@ -198,5 +201,5 @@ def health(ctx: Context) -> list[str]:
         error, since = feed.last_error, failing_since(feed)
         if error is not None and since is not None and now_ts - since.timestamp() >= limit:
             problems.append(f"calendar {room.id}: failing for "
-                            f"{ago(now_ts - since.timestamp()).removesuffix(' ago')}: {error}")
+                            f"{span(now_ts - since.timestamp())}: {error}")
     return problems
