@@ -14,18 +14,16 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import os
 import sys
 from pathlib import Path
 
-from hub.commands.hubcmd import publish
+from hub.commands.hubcmd import save_assignment
 from hub.config import HubConfig, load_config
 from hub.errors import UserError
 from hub.flashing.checks import parse_pins
 from hub.flashing.flash import Flasher, FlashOptions
 from hub.flashing.mpy import CHIP_ARCH
-from hub.state import StateStore
 
 PASSWORD_ENV = "ROOMINK_WIFI_PASSWORD"
 
@@ -99,16 +97,10 @@ def wifi_password(args: argparse.Namespace) -> str:
 
 
 def assign(hub: HubConfig, node_id: str, room: str) -> str:
-    """Record the node's room in the hub's state and tell a running hub (as `roomink assign`)."""
-    StateStore(hub.state_dir / "hub.sqlite").assign(node_id, room)
-    command = {"cmd": "assign", "node": node_id, "room": room}
-    try:
-        # as the hub's account: a broker that enforces accounts refuses anonymous clients
-        publish(hub.broker_url, f"{hub.prefix}/hub/cmd", json.dumps(command).encode(),
-                state_dir=hub.state_dir)
-    except UserError:
-        return f"assigned to room {room} (the hub applies it when it next starts)"
-    return f"assigned to room {room}"
+    """Record the node's room and tell a running hub, as `roomink assign` does."""
+    if save_assignment(hub, node_id, room, "flash ..."):
+        return f"assigned to room {room}"
+    return f"assigned to room {room} (the hub applies it when it next starts)"
 
 
 def run(args: argparse.Namespace) -> int:

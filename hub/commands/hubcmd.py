@@ -102,9 +102,21 @@ def assign(args: argparse.Namespace) -> int:
         raise UserError(f"no room {args.room!r} in {args.config} (rooms: {known})")
     if not topics.valid_node_id(args.node):
         raise UserError(f"{args.node!r} is not a node id (1-32 of a-z, 0-9, -)")
-    open_state(config, "assign ...").assign(args.node, args.room)
-    try:
-        send(args, {"cmd": "assign", "node": args.node, "room": args.room})
-    except UserError:
+    if save_assignment(config, args.node, args.room, "assign ..."):
+        print(f"sent assign to the hub for node {args.node}")
+    else:
         print(f"saved: {args.node} -> {args.room} (the hub applies it when it next starts)")
     return 0
+
+
+def save_assignment(config: HubConfig, node_id: str, room: str, command: str) -> bool:
+    """Save the node's room in the hub's state and tell a running hub (as the hub's account);
+    False when no hub could be told: it applies the saved room when it next starts."""
+    open_state(config, command).assign(node_id, room)
+    try:
+        publish(config.broker_url, f"{config.prefix}/hub/cmd",
+                json.dumps({"cmd": "assign", "node": node_id, "room": room}).encode(),
+                state_dir=config.state_dir)
+    except UserError:
+        return False
+    return True
