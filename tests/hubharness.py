@@ -30,6 +30,16 @@ def config_text(rooms: dict[str, str], nodes: dict[str, str], display: str = "4.
     return "\n".join(parts)
 
 
+class Clock:
+    """A hub clock the test moves by hand: `clock.now` is the time the hub sees."""
+
+    def __init__(self, when: datetime) -> None:
+        self.now = when.timestamp()
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def wait_until(predicate, timeout: float = 15.0) -> bool:
     """Poll `predicate` until it holds (True) or `timeout` seconds pass (False)."""
     deadline = time.monotonic() + timeout

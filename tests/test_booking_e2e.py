@@ -4,7 +4,6 @@ new screen -> the node draws and acks it, showing the room busy."""
 
 from __future__ import annotations
 
-import time
 import zlib
 
 from PIL import Image, ImageChops
@@ -14,6 +13,7 @@ from renderer import render
 from renderer.planes import pack_planes, unpack_planes
 from renderer.profiles import get_profile
 from tests import sources_servers
+from tests.hubharness import wait_until
 from tests.test_booking_support import TZ, BookingRig, at, busy_on_server, room_calendar
 
 radicale = sources_servers.radicale
@@ -51,9 +51,7 @@ def test_button_press_books_room_and_node_shows_it_busy(mosquitto, micropython, 
         # (press_wait_s): the busy screen is acked within the press's own wake, with no
         # second wake. The hub handles that last ack on its own thread: wait for it.
         link = rig.hub.links[rig.node_id]
-        deadline = time.monotonic() + 5
-        while link.acked_seq <= first and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: link.acked_seq > first, 5)
         assert [o.message for _, o in rig.booking.sign.outcomes] == ["Booked 10:15–10:45 AM."]
         assert link.acked_seq > first and link.acked_seq == link.seq, node.log_text
 

@@ -11,24 +11,16 @@ import pytest
 from hub.config import parse_config
 from hub.errors import UserError
 from hub.service import Hub
-from tests.hubharness import EXAMPLES, config_text
+from tests.hubharness import EXAMPLES, Clock, config_text
 
 TZ = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 25, 10, 0, tzinfo=TZ).timestamp()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def make_hub(tmp_path) -> tuple[Hub, Clock]:
     path = tmp_path / "roomink.toml"
     path.write_text(config_text({"atlas": str(EXAMPLES / "atlas.ics")}, {}))
-    clock = Clock()
+    clock = Clock(datetime.fromtimestamp(START, TZ))
     return Hub(parse_config(path.read_text(), path), clock=clock), clock
 
 
@@ -71,7 +63,7 @@ def test_a_room_can_have_its_own_poll_interval(tmp_path):
                     f'[[rooms]]\nid = "atlas"\ncalendar = "{EXAMPLES / "atlas.ics"}"\n'
                     f'poll_interval = 60\n\n'
                     f'[[rooms]]\nid = "borealis"\ncalendar = "{EXAMPLES / "borealis.ics"}"\n')
-    clock = Clock()
+    clock = Clock(datetime.fromtimestamp(START, TZ))
     hub = Hub(parse_config(path.read_text(), path), clock=clock)
     for room in ("atlas", "borealis"):
         hub._schedule(clock.now, "poll", room)

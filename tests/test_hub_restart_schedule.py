@@ -10,18 +10,10 @@ from zoneinfo import ZoneInfo
 from hub.config import parse_config
 from hub.service import Hub
 from hub.state import StateStore
-from tests.hubharness import EXAMPLES, config_text
+from tests.hubharness import EXAMPLES, Clock, config_text
 
 TZ = ZoneInfo("Europe/Berlin")
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=TZ)
-
-
-class Clock:
-    def __init__(self, when: datetime) -> None:
-        self.now = when.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def make_hub(tmp_path, calendar, when: datetime) -> Hub:
@@ -73,11 +65,8 @@ def test_data_from_other_calendar_settings_is_not_restored(tmp_path):
 
 def test_saved_data_holds_no_secret_url(tmp_path):
     secret = "https://calendar.example/ical/private-9f8e7d6c5b4a/basic.ics"
-    path = tmp_path / "roomink.toml"
-    path.write_text(config_text({"atlas": secret}, {}))
-    store = StateStore(tmp_path / "hub.sqlite")
-    hub = Hub(parse_config(path.read_text(), path), clock=Clock(T0), store=store)
+    hub = make_hub(tmp_path, secret, T0)
     hub.feeds["atlas"].on_fetched(hub.feeds["atlas"].schedule.__class__(
         "Atlas", (), fetched_at=T0))
-    store.close()
+    hub.store.close()
     assert b"9f8e7d6c5b4a" not in (tmp_path / "hub.sqlite").read_bytes()

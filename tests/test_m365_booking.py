@@ -10,6 +10,7 @@ import pytest
 
 from hub.m365.booking import BookingConflict, BookingError, RoomBooking
 from hub.sources.base import SourceAuthError, SourceUnavailable
+from tests.hubharness import wait_until
 from tests.m365_emulator import NOW, Fault, at
 from tests.m365_emulator.hubside import Hub
 
@@ -91,8 +92,6 @@ def test_write_that_timed_out_is_not_repeated(booker, emu):
 
     # The emulator records a request when it answers: the slow one after its 2 s delay, a
     # repeat (sent once the client gave up after 1 s, and not delayed) before it.
-    deadline = time.monotonic() + 10
-    while not posts() and time.monotonic() < deadline:
-        time.sleep(0.05)
+    wait_until(posts, 10)
     time.sleep(0.3)
     assert len(posts()) == 1
