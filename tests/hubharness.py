@@ -17,6 +17,7 @@ from hub.state import StateStore
 from hub.transport import BrokerAddress, MqttTransport
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EMPTY_ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//roomink//tests//EN\r\nEND:VCALENDAR\r\n"
 
 
 def config_text(rooms: dict[str, str], nodes: dict[str, str], display: str = "4.2-bwr") -> str:
@@ -28,6 +29,14 @@ def config_text(rooms: dict[str, str], nodes: dict[str, str], display: str = "4.
     for node_id, room_id in nodes.items():
         parts.append(f'[[nodes]]\nid = "{node_id}"\nroom = "{room_id}"\n')
     return "\n".join(parts)
+
+
+def quiet_calendar(folder: Path) -> Path:
+    """An empty room calendar: with the hub on the real clock, no meeting starts or ends
+    while a test counts a node's frames."""
+    path = folder / "atlas.ics"
+    path.write_bytes(EMPTY_ICS)
+    return path
 
 
 class Clock:

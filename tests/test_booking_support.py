@@ -14,11 +14,10 @@ from hub.booking.config import BookingConfig
 from hub.booking.feature import BookingFeature
 from hub.sources.caldav_source import CalDavSource
 from tests.conftest import free_port
-from tests.hubharness import RunningHub, config_text, unique_node
+from tests.hubharness import EMPTY_ICS, RunningHub, config_text, unique_node
 
 TZ = ZoneInfo("Europe/Berlin")
 DAY = datetime(2026, 11, 25, tzinfo=TZ)
-EMPTY_ICS = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//roomink//tests//EN\r\nEND:VCALENDAR\r\n"
 
 
 def at(hhmm: str) -> datetime:

@@ -19,18 +19,10 @@ from hub.mosquitto import Mosquitto
 from hub.provisioning import ProvisioningStore
 from hub.simnode import SimNode
 from renderer.profiles import get_profile
-from tests.hubharness import HubProcess, wait_until
-from tests.test_booking_support import EMPTY_ICS
+from tests.hubharness import HubProcess, quiet_calendar, wait_until
 
 NODE = "fuzz-real"
 WARMUP, ROUNDS = 2_000, 10_000
-
-
-def quiet_calendar(tmp_path: Path) -> Path:
-    """An empty room calendar: no meeting starts while the test counts the node's frames."""
-    path = tmp_path / "atlas.ics"
-    path.write_bytes(EMPTY_ICS)
-    return path
 
 
 def rss_kb(pid: int) -> int:

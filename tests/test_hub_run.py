@@ -8,8 +8,7 @@ import sys
 from hub.simnode import SimNode
 from renderer.profiles import get_profile
 from tests.conftest import free_port
-from tests.hubharness import HubProcess, wait_until
-from tests.test_booking_support import EMPTY_ICS
+from tests.hubharness import HubProcess, quiet_calendar, wait_until
 
 
 def roomink(*args, **kw):
@@ -20,7 +19,7 @@ def roomink(*args, **kw):
 def write_config(tmp_path, port: int):
     """One room, one node, the embedded broker on `port`. The room's calendar is empty: a
     meeting starting while the test runs (real clock) would send the node an extra frame."""
-    (tmp_path / "atlas.ics").write_bytes(EMPTY_ICS)
+    quiet_calendar(tmp_path)
     config = tmp_path / "roomink.toml"
     config.write_text(
         f'[hub]\nbroker = "embedded"\nlisten = "127.0.0.1:{port}"\ntimezone = "Europe/Berlin"\n'

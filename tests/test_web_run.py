@@ -13,8 +13,7 @@ from hub.simnode import SimNode
 from renderer.planes import unpack_planes
 from renderer.profiles import get_profile
 from tests.conftest import free_port, wait_port
-from tests.hubharness import HubProcess
-from tests.test_booking_support import EMPTY_ICS
+from tests.hubharness import HubProcess, quiet_calendar
 from tests.test_web_helpers import EXAMPLES, png_image, same_pixels, wait_until
 
 
@@ -31,9 +30,8 @@ def test_run_serves_the_dashboard_and_stops_cleanly(tmp_path):
     config = tmp_path / "roomink.toml"
     # An empty calendar: a meeting starting while the test runs (real clock) would send the
     # node a second frame.
-    (tmp_path / "empty.ics").write_bytes(EMPTY_ICS)
     write_config(config, broker_port, f'[web]\nlisten = "127.0.0.1:{web_port}"\n',
-                 calendar=tmp_path / "empty.ics")
+                 calendar=quiet_calendar(tmp_path))
     hub = HubProcess(config, tmp_path / "hub.log").start()
     node = SimNode("node-a", get_profile("4.2-bwr"), "127.0.0.1", broker_port)
     base = f"http://127.0.0.1:{web_port}"
